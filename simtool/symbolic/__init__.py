@@ -1,0 +1,1 @@
+"""Exact symbolic engine (sympy, networkx). Never imports torch or rich."""
