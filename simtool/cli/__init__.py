@@ -1,3 +1,79 @@
-"""Command line: ``simtool <command>``."""
-def main(argv=None) -> int:  # placeholder
-    return 0
+"""Command line: ``simtool <command> [options]``.
+
+Each command lives in its own module ``simtool.cli.<command>`` exposing
+``add_parser(subparsers)`` (which registers the sub-parser and sets ``run``) and a
+``run(args) -> int``.  Only the module of the command being run is imported, so
+``simtool enumerate`` never imports torch (a test checks ``sys.modules``).
+
+Errors in user input (:class:`simtool.errors.SimtoolError`) become a one-line
+``simtool: error: …`` message on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main", "COMMANDS"]
+
+#: command name -> one-line summary (the module ``simtool.cli.<module>`` implements it)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "enumerate": ("enumerate_cmd", "derive symmetries and enumerate the lattice of SIMs, with proofs"),
+    "activations": ("activations_cmd", "list the activation registry with proved properties"),
+    "check": ("check_cmd", "confirm SIMs by batched gradient-flow simulation"),
+    "simulate": ("simulate_cmd", "run gradient flow from given or sampled θ and save trajectories"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit status 2
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _build(command: str | None) -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = _Parser(
+        prog="simtool",
+        description="Symmetry-induced invariant manifolds (SIMs) of neural-network training: "
+        "exact proofs and gradient-flow checks.",
+    )
+    parser.add_argument("--version", action="version", version=f"simtool {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (module, summary) in COMMANDS.items():
+        if command is None or name == command:
+            mod = importlib.import_module(f".{module}", __name__)
+            mod.add_parser(sub, name, summary)
+        else:
+            sub.add_parser(name, help=summary)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``simtool`` console script; returns the exit status."""
+    from ..errors import SimtoolError
+
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args_list if not a.startswith("-")), None)
+    parser = _build(command if command in COMMANDS else None)
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # argparse: --help, --version, usage errors
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args))
+    except SimtoolError as exc:
+        print(f"simtool {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        print("simtool: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,15 @@
+"""Named numerical tolerances used by the float checks (never by exact decisions).
+
+Every float comparison in the test-suite names one of these, so loosening one is a
+visible, reviewable change.
+"""
+
+#: relative distance to a SIM that counts as "stayed on it" in float64 flows
+#: (round-off accumulates roughly linearly in the number of steps)
+ROUNDOFF_REL = 1e-10
+#: a control (non-invariant look-alike) must leave by at least this factor
+CONTROL_GROWTH = 1e4
+#: agreement of batched vs per-sample evaluation in float64
+BATCH_VS_SINGLE = 1e-12
+#: integrator-order fits: measured order within this of the declared order
+ORDER_SLACK = 0.3
