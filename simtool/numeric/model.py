@@ -1,0 +1,248 @@
+r"""Batched torch two-layer network with exactly the ``TwoLayerNet`` layout (math.md §1).
+
+.. math:: f(\theta, x) = \sum_{k=1}^m a_k\,\sigma(w_k\cdot x + b_k) \;(+\,c)
+
+``θ`` has shape ``(batch, D)`` and is laid out unit by unit, ``[a_k, w_k(1..d), b_k]``
+for ``k = 1..m``, then ``c`` (see :mod:`simtool.symbolic.network`).  Every row is an
+independent network; all methods are batch-native.
+
+Inputs ``X`` have shape ``(n, d)`` (shared by all rows; ``(n,)`` is accepted when
+``d = 1``) or ``(batch, n, d)`` (one data set per row); targets ``y`` have shape
+``(n,)`` or ``(batch, n)``.
+
+The risk gradient (math.md §2)
+
+.. math:: \nabla_\theta R = \tfrac1n \sum_i \ell'(f(\theta,x_i), y_i)\,\nabla_\theta f(\theta, x_i)
+
+is computed with two matrix products and never materialises the per-sample
+gradients: with ``u_k = (w_k, b_k)`` and ``x̃_i = (x_i, 1)``, ``z = X̃ U^T``,
+``r_i = ℓ'_i / n``,
+
+.. math:: \partial_{a_k} R = \sum_i r_i\,\sigma(z_{ik}), \qquad
+          \partial_{u_k} R = \sum_i r_i\,a_k\,\sigma'(z_{ik})\,\tilde x_i, \qquad
+          \partial_c R = \sum_i r_i .
+
+Because ``u_k`` sits contiguously after ``a_k`` in the layout, both products read
+and write the parameter vector directly; with a shared ``X`` the whole batch is one
+GEMM ``(n, d+1) × (d+1, batch·m)``.
+
+Public API
+----------
+``TwoLayerModel(net, *, device=None, dtype=torch.float64)``;
+``TwoLayerModel.from_spec(width, activation, input_dim=1, bias=True, output_bias=False, *, device=None)``.
+Attributes ``net``, ``dim``, ``width``, ``input_dim``, ``unit_size``, ``device``, ``dtype``, ``activation``.
+Methods (``θ``: ``(batch, D)``):
+``forward(θ, X) -> (batch, n)`` (also ``model(θ, X)``),
+``jacobian(θ, X) -> (batch, n, D)`` (per-sample ``∇_θ f``),
+``risk(θ, X, y, loss) -> (batch,)``, ``risk_grad(θ, X, y, loss) -> (batch, D)``,
+``risk_and_grad(θ, X, y, loss)``, ``as_inputs(X)``, ``as_targets(y)``,
+``sample_theta(batch, *, generator, std=1.0) -> (batch, D)``.
+
+Examples
+--------
+>>> import torch
+>>> model = TwoLayerModel.from_spec(2, "tanh")
+>>> theta = torch.tensor([[1.0, 0.0, 0.0, 2.0, 0.0, 0.0]], dtype=torch.float64)
+>>> model(theta, torch.tensor([0.5, -1.0], dtype=torch.float64)).tolist()
+[[0.0, 0.0]]
+>>> model.jacobian(theta, torch.tensor([0.5], dtype=torch.float64)).tolist()
+[[[0.0, 0.5, 1.0, 0.0, 1.0, 2.0]]]
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..bridge import TorchActivation, torch_activation
+from ..errors import ArchitectureError, DataError
+from ..symbolic.activation import Activation
+from ..symbolic.network import TwoLayerNet
+from .losses import Loss, get_loss
+
+__all__ = ["TwoLayerModel"]
+
+Tensor = torch.Tensor
+
+
+class TwoLayerModel:
+    """Float, batched evaluation of a :class:`~simtool.symbolic.network.TwoLayerNet`.
+
+    Parameters
+    ----------
+    net : TwoLayerNet
+        Architecture and activation (the parameter layout is ``net``'s).
+    device : torch.device or str, optional
+        Where tensors live (``"cpu"``, ``"cuda"``); default CPU.
+    dtype : torch.dtype
+        Float type, default ``torch.float64``.
+    """
+
+    def __init__(self, net: TwoLayerNet, *, device: torch.device | str | None = None,
+                 dtype: torch.dtype = torch.float64) -> None:
+        if not isinstance(net, TwoLayerNet):
+            raise ArchitectureError(f"expected a TwoLayerNet, got {type(net).__name__}")
+        self.net = net
+        self.device = torch.device(device) if device is not None else torch.device("cpu")
+        self.dtype = dtype
+        self.activation: TorchActivation = torch_activation(net.activation)
+
+    @classmethod
+    def from_spec(cls, width: int, activation: Activation | str, input_dim: int = 1,
+                  bias: bool = True, output_bias: bool = False, *,
+                  device: torch.device | str | None = None,
+                  dtype: torch.dtype = torch.float64) -> TwoLayerModel:
+        """Build from width/activation (a name, expression string or ``Activation``)."""
+        from ..symbolic.activation import get_activation
+
+        act = get_activation(activation) if isinstance(activation, str) else activation
+        return cls(TwoLayerNet(width, act, input_dim, bias, output_bias), device=device, dtype=dtype)
+
+    # -- layout ----------------------------------------------------------------
+    @property
+    def dim(self) -> int:
+        return self.net.dim
+
+    @property
+    def width(self) -> int:
+        return self.net.width
+
+    @property
+    def input_dim(self) -> int:
+        return self.net.input_dim
+
+    @property
+    def unit_size(self) -> int:
+        return self.net.unit_size
+
+    def __repr__(self) -> str:
+        return f"TwoLayerModel({self.net.describe()}, device={self.device}, dtype={self.dtype})"
+
+    def _check_theta(self, theta: Tensor) -> Tensor:
+        if not isinstance(theta, Tensor) or theta.ndim != 2 or theta.shape[1] != self.dim:
+            shape = tuple(theta.shape) if isinstance(theta, Tensor) else type(theta).__name__
+            raise ArchitectureError(f"θ must have shape (batch, {self.dim}), got {shape}")
+        return theta
+
+    def as_inputs(self, X: object) -> Tensor:
+        """Validate and convert inputs to ``(n, d)`` or ``(batch, n, d)`` on device."""
+        X = torch.as_tensor(X, dtype=self.dtype, device=self.device)
+        if X.ndim == 1 and self.input_dim == 1:
+            X = X[:, None]
+        if X.ndim not in (2, 3) or X.shape[-1] != self.input_dim or X.shape[-2] == 0:
+            raise DataError(f"inputs must have shape (n, {self.input_dim}) or (batch, n, "
+                            f"{self.input_dim}) with n ≥ 1, got {tuple(X.shape)}")
+        if not bool(torch.isfinite(X).all()):
+            raise DataError("inputs contain NaN or inf")
+        return X
+
+    def as_targets(self, y: object, X: Tensor, loss: Loss | None = None) -> Tensor:
+        """Validate targets against inputs ``X`` (already converted) and ``loss``."""
+        y = torch.as_tensor(y, dtype=self.dtype, device=self.device)
+        n = X.shape[-2]
+        if y.ndim == 2 and y.shape[1] == 1 and n != 1:
+            y = y[:, 0]
+        if y.ndim not in (1, 2) or y.shape[-1] != n:
+            raise DataError(f"targets must have shape ({n},) or (batch, {n}), got {tuple(y.shape)}")
+        (loss or get_loss("mse")).check_targets(y)
+        return y
+
+    def _design(self, X: Tensor) -> Tensor:
+        """``X̃ = [X, 1]`` (or ``X`` without hidden biases)."""
+        if not self.net.bias:
+            return X
+        return torch.cat([X, X.new_ones(X.shape[:-1] + (1,))], dim=-1)
+
+    # -- core kernels on the design matrix ---------------------------------------
+    def _pre(self, theta: Tensor, Xd: Tensor) -> tuple[Tensor, Tensor]:
+        """Return ``a (B, m)`` and pre-activations ``z (B, n, m)``."""
+        B, m, us = theta.shape[0], self.width, self.unit_size
+        units = theta[:, : m * us].reshape(B, m, us)
+        a, U = units[:, :, 0], units[:, :, 1:]
+        if Xd.ndim == 2:  # one GEMM for the whole batch
+            z = (Xd @ U.reshape(B * m, us - 1).T).view(-1, B, m).permute(1, 0, 2)
+        else:
+            z = Xd @ U.transpose(1, 2)
+        return a, z
+
+    def _output(self, theta: Tensor, a: Tensor, s: Tensor) -> Tensor:
+        f = torch.einsum("bnm,bm->bn", s, a)
+        if self.net.output_bias:
+            f = f + theta[:, -1:]
+        return f
+
+    def _forward(self, theta: Tensor, Xd: Tensor) -> Tensor:
+        a, z = self._pre(theta, Xd)
+        return self._output(theta, a, self.activation.values(z, 0)[0])
+
+    def _risk_and_grad(self, theta: Tensor, Xd: Tensor, y: Tensor, loss: Loss,
+                       need_risk: bool = True) -> tuple[Tensor | None, Tensor]:
+        B, m = theta.shape[0], self.width
+        a, z = self._pre(theta, Xd)
+        s, ds = self.activation.values(z, 1)
+        f = self._output(theta, a, s)
+        n = z.shape[1]
+        r = loss.derivative(f, y) / n  # (B, n)
+        ga = torch.einsum("bn,bnm->bm", r, s)
+        G = ds * r[:, :, None] * a[:, None, :]  # (B, n, m)
+        if Xd.ndim == 2:
+            Gt = G.permute(1, 0, 2).reshape(n, B * m)
+            gU = (Gt.T @ Xd).view(B, m, -1)
+        else:
+            gU = G.transpose(1, 2) @ Xd
+        grad = torch.cat([ga[:, :, None], gU], dim=2).reshape(B, -1)
+        if self.net.output_bias:
+            grad = torch.cat([grad, r.sum(1, keepdim=True)], dim=1)
+        risk = loss.value(f, y).mean(1) if need_risk else None
+        return risk, grad
+
+    # -- public, validating API -----------------------------------------------------
+    def forward(self, theta: Tensor, X: object) -> Tensor:
+        """Outputs ``f(θ_b, x_i)``, shape ``(batch, n)``."""
+        return self._forward(self._check_theta(theta), self._design(self.as_inputs(X)))
+
+    __call__ = forward
+
+    def jacobian(self, theta: Tensor, X: object) -> Tensor:
+        """Per-sample gradients ``∇_θ f(θ_b, x_i)``, shape ``(batch, n, D)`` (analytic)."""
+        theta = self._check_theta(theta)
+        Xd = self._design(self.as_inputs(X))
+        B, m = theta.shape[0], self.width
+        a, z = self._pre(theta, Xd)
+        s, ds = self.activation.values(z, 1)
+        n = z.shape[1]
+        Xb = Xd[None, :, None, :] if Xd.ndim == 2 else Xd[:, :, None, :]
+        gU = (a[:, None, :] * ds)[..., None] * Xb  # (B, n, m, us-1)
+        J = torch.cat([s[..., None], gU], dim=3).reshape(B, n, -1)
+        if self.net.output_bias:
+            J = torch.cat([J, J.new_ones(B, n, 1)], dim=2)
+        return J
+
+    def risk_and_grad(self, theta: Tensor, X: object, y: object,
+                      loss: Loss | str = "mse") -> tuple[Tensor, Tensor]:
+        """``(R(θ), ∇R(θ))`` with shapes ``(batch,)`` and ``(batch, D)``."""
+        loss = get_loss(loss)
+        theta = self._check_theta(theta)
+        X = self.as_inputs(X)
+        y = self.as_targets(y, X, loss)
+        risk, grad = self._risk_and_grad(theta, self._design(X), y, loss)
+        return risk, grad  # type: ignore[return-value]
+
+    def risk(self, theta: Tensor, X: object, y: object, loss: Loss | str = "mse") -> Tensor:
+        """Empirical risk ``R(θ) = mean_i ℓ(f(θ, x_i), y_i)``, shape ``(batch,)``."""
+        loss = get_loss(loss)
+        theta = self._check_theta(theta)
+        X = self.as_inputs(X)
+        y = self.as_targets(y, X, loss)
+        return loss.value(self._forward(theta, self._design(X)), y).mean(1)
+
+    def risk_grad(self, theta: Tensor, X: object, y: object, loss: Loss | str = "mse") -> Tensor:
+        """``∇_θ R(θ)``, shape ``(batch, D)``, without per-sample gradients."""
+        return self.risk_and_grad(theta, X, y, loss)[1]
+
+    def sample_theta(self, batch: int, *, generator: torch.Generator, std: float = 1.0) -> Tensor:
+        """``batch`` i.i.d. ``N(0, std²)`` parameter vectors drawn from ``generator``."""
+        if not isinstance(generator, torch.Generator):
+            raise DataError("sample_theta needs an explicit torch.Generator (seeded)")
+        out = torch.randn(batch, self.dim, generator=generator, dtype=self.dtype,
+                          device=generator.device)
+        return (out * std).to(self.device)

@@ -1,0 +1,89 @@
+r"""Continuous and non-orthogonal symmetries of a two-layer net, verified exactly.
+
+These do **not** give SIMs for free (math.md §3): the argument
+``∇f(gθ) = g ∇f(θ)`` needs ``g`` orthogonal.  They are reported separately with
+what they do give (typically conservation laws, math.md §6).
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from .activation import Z, Parity
+from .network import TwoLayerNet
+from .zero import is_identically_zero
+
+__all__ = ["continuous_symmetries"]
+
+
+def _unit_symbols():
+    a, w, b, x = sympy.symbols("a w b x", real=True)
+    return a, w, b, x
+
+
+def _check(lhs: sympy.Expr, rhs: sympy.Expr) -> tuple[bool, str]:
+    ok = is_identically_zero(lhs - rhs)
+    return ok, "verified: the unit's output is unchanged (sympy)" if ok else "not verified"
+
+
+def continuous_symmetries(net: TwoLayerNet):
+    """List verified continuous / non-orthogonal symmetries for ``net``'s activation."""
+    from .symmetry import ContinuousSymmetry
+
+    act = net.activation
+    props = act.properties
+    a, w, b, x = _unit_symbols()
+    z = w * x + b if net.bias else w * x
+    u = a * act(z)
+    out: list[ContinuousSymmetry] = []
+    lam = sympy.Symbol("lambda", positive=True)
+
+    p = getattr(props, "homogeneous_degree", None)
+    if p is not None:
+        scaled = (a * lam ** (-p)) * act(lam * w * x + (lam * b if net.bias else 0))
+        ok, ev = _check(scaled, u)
+        out.append(ContinuousSymmetry(
+            "unit rescaling",
+            f"(a_k, w_k, b_k) → (λ^-{p} a_k, λ w_k, λ b_k), λ > 0",
+            "non-orthogonal: conserves a_k² − |w_k|² − b_k² under gradient flow"
+            if p == 1 else f"non-orthogonal: conserved quantity p·a_k² − |w_k|² − b_k² with p = {p}",
+            ok, ev,
+        ))
+
+    kappa = getattr(props, "exp_scaling", None)
+    if kappa is not None and net.bias:
+        beta = sympy.Symbol("beta", real=True)
+        shifted = a * sympy.exp(-kappa * beta) * act(w * x + b + beta)
+        ok, ev = _check(shifted, u)
+        out.append(ContinuousSymmetry(
+            "bias/output trade-off",
+            f"(a_k, b_k) → (a_k e^(-{kappa}β), b_k + β)",
+            "non-orthogonal: conserves a_k² − b_k²/κ-type quantity; no SIM for free",
+            ok, ev,
+        ))
+
+    if is_identically_zero(act.expr - Z) and net.width >= 2:  # σ(z) = z: a linear network
+        a2, w2, b2, t = sympy.symbols("a2 w2 b2 t", real=True)
+        z2 = w2 * x + (b2 if net.bias else 0)
+        before = a * z + a2 * z2
+        after = a * (z + t * z2) + (a2 - t * a) * z2
+        ok, ev = _check(after, before)
+        out.append(ContinuousSymmetry(
+            "GL(m) mixing of units",
+            "(a, W, b) → (A^-T a, A W, A b), A ∈ GL(m) (shears and rescalings generate it)",
+            "orthogonal A ∈ O(m) is orthogonal on parameter space: continuous families of SIMs",
+            ok, ev + " (shear of units 1, 2)",
+        ))
+
+    if act.parity is Parity.ODD_PLUS_CONST and net.output_bias:
+        c = sympy.Symbol("c", real=True)
+        s0 = act.sigma0
+        after = -a * act(-z) + (c + 2 * s0 * a)
+        ok, ev = _check(after, u + c)
+        out.append(ContinuousSymmetry(
+            "flip with output-bias shift",
+            f"(a_k, w_k, b_k, c) → (−a_k, −w_k, −b_k, c + {2 * s0}·a_k)",
+            "linear but not orthogonal: Fix is {unit k zero}, which is NOT a SIM when σ(0) ≠ 0",
+            ok, ev,
+        ))
+    return tuple(out)
