@@ -227,6 +227,35 @@ class UnitStructure:
                     yield UnitStructure(self.width, self.kind, tuple(sorted(rest + [merged])))
 
 
+def representative(width: int, kind: Kind, free: Sequence[int], fixed: Sequence[int]) -> UnitStructure:
+    """The canonical member of a symmetry class: consecutive units, all signs ``+``."""
+    blocks, u = [], 1
+    for size, is_fixed in [(s, False) for s in free] + [(s, True) for s in fixed]:
+        blocks.append(Block(tuple(range(u, u + size)), (1,) * size, is_fixed))
+        u += size
+    return UnitStructure(width, kind, tuple(sorted(blocks)))
+
+
+def describe_sizes(kind: Kind, free: Sequence[int], fixed: Sequence[int]) -> str:
+    """``representative(...).describe()`` computed from the block sizes alone (fast)."""
+    parts, u = [], 1
+    for size in free:
+        if size > 1:
+            parts.append(f"units {','.join(map(str, range(u, u + size)))} condensed")
+        u += size
+    for size in fixed:
+        us = ",".join(map(str, range(u, u + size)))
+        word = "unit" if size == 1 else "units"
+        if kind is Kind.ODD:
+            parts.append(f"{word} {us} zero")
+        elif size == 1:
+            parts.append(f"unit {us} inactive (w = b = 0)")
+        else:
+            parts.append(f"units {us} inactive (w = b = 0) with equal a")
+        u += size
+    return "; ".join(parts) if parts else "whole space (no constraint)"
+
+
 def _F(kind: Kind) -> str:
     return "−" if kind is Kind.ODD else "F"
 

@@ -217,7 +217,13 @@ class SymmetryReport:
     evidence: tuple[str, ...]
     flip_parity: Parity | None
     rejected: tuple[tuple[str, str], ...]
-    continuous: tuple[ContinuousSymmetry, ...]
+
+    @cached_property
+    def continuous(self) -> tuple[ContinuousSymmetry, ...]:
+        """Verified continuous / non-orthogonal symmetries (computed on first use)."""
+        from .symmetry_continuous import continuous_symmetries
+
+        return continuous_symmetries(self.net)
 
     @cached_property
     def group_order(self) -> int:
@@ -233,13 +239,7 @@ class SymmetryReport:
         return f"S_{m} ⋉ (Z_2)^{m}" if self.flip_parity is not None else f"S_{m}"
 
 
-def _continuous(net: TwoLayerNet) -> tuple[ContinuousSymmetry, ...]:
-    from .symmetry_continuous import continuous_symmetries
-
-    return continuous_symmetries(net)
-
-
-def derive_symmetries(net: TwoLayerNet, *, continuous: bool = True) -> SymmetryReport:
+def derive_symmetries(net: TwoLayerNet) -> SymmetryReport:
     """Derive the discrete orthogonal symmetry generators of ``net`` and verify each."""
     m = net.width
     candidates: list[SignedPermutation] = []
@@ -262,10 +262,7 @@ def derive_symmetries(net: TwoLayerNet, *, continuous: bool = True) -> SymmetryR
             rejected.append((g.label, why))
             if "flip" in g.label:
                 flip_parity = None
-    return SymmetryReport(
-        net, tuple(generators), tuple(evidence), flip_parity, tuple(rejected),
-        _continuous(net) if continuous else (),
-    )
+    return SymmetryReport(net, tuple(generators), tuple(evidence), flip_parity, tuple(rejected))
 
 
 def group_elements(report: SymmetryReport) -> list[SignedPermutation]:
