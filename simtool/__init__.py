@@ -5,8 +5,6 @@ the floating-point engine in :mod:`simtool.numeric` (torch); the command line in
 :mod:`simtool.cli`.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from .errors import (
     ActivationError,
     ArchitectureError,
@@ -18,10 +16,19 @@ from .errors import (
     TooLargeError,
 )
 
-try:
-    __version__ = version("simtool")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
+
+
+def __getattr__(name: str) -> str:
+    # ``__version__`` from the installed metadata, resolved lazily: importing
+    # importlib.metadata costs ~20 ms on every CLI start otherwise
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("simtool")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            return "0+unknown"
+    raise AttributeError(f"module 'simtool' has no attribute {name!r}")
 
 __all__ = [
     "__version__",

@@ -32,18 +32,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _build(command: str | None) -> argparse.ArgumentParser:
-    from .. import __version__
+class _Version(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .. import __version__
 
+        parser.exit(0, f"simtool {__version__}\n")
+
+
+def _build(command: str | None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="simtool",
         description="Symmetry-induced invariant manifolds (SIMs) of neural-network training: "
         "exact proofs and gradient-flow checks.",
     )
-    parser.add_argument("--version", action="version", version=f"simtool {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the simtool version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module, summary) in COMMANDS.items():
-        if command is None or name == command:
+        if name == command:
             mod = importlib.import_module(f".{module}", __name__)
             mod.add_parser(sub, name, summary)
         else:

@@ -272,7 +272,8 @@ class Lattice:
 
 def _order_key(s: UnitStructure):
     fixed = tuple(u for b in s.fixed_blocks for u in b.units)
-    return (len(fixed), fixed, tuple((b.units, tuple(-x for x in b.signs)) for b in s.free_blocks))
+    merged = tuple((b.units, tuple(-x for x in b.signs)) for b in s.free_blocks if b.size > 1)
+    return (len(fixed), fixed, merged)
 
 
 def _prove_blockwise(net: TwoLayerNet, free, fixed, kind: Kind, cache: dict) -> Verdict:

@@ -1,0 +1,129 @@
+"""``simtool enumerate``: symmetries, the lattice of SIMs, proofs, Hasse diagram.
+
+Imports only the symbolic engine (sympy, networkx) and rich: never torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..errors import ArchitectureError, ProofError
+
+DEFAULT_ACTIVATION = "tanh"
+#: exact counts are O(m²) big-integer operations; beyond this width they take seconds
+MAX_COUNT_WIDTH = 3000
+
+OEIS = {
+    "perm": "Bell numbers, OEIS A000110",
+    "odd": "Dowling numbers, OEIS A007405",
+    "even": "computed (no sign symmetry on a; brute-force checked for small m)",
+}
+OEIS_CLASSES = {
+    "perm": "partitions p(m), OEIS A000041",
+    "odd": "Σ_{k≤m} p(k), OEIS A000070",
+    "even": "Σ_j p(j)p(m−j), OEIS A000712",
+}
+
+
+def add_parser(subparsers, name: str, summary: str) -> None:
+    p = subparsers.add_parser(
+        name,
+        help=summary,
+        description="Derive the symmetries of a two-layer network f = Σ_k a_k σ(w_k·x + b_k) "
+        "from its activation, verify them symbolically, enumerate the lattice of symmetry-induced "
+        "invariant manifolds Fix(H) and prove each invariant by the exact tangency test.",
+        epilog="Parameter names: a1, w1, b1, a2, … for d = 1; w1_1, w1_2, … for d > 1; c = output bias.",
+    )
+    p.add_argument("--width", required=True, metavar="N", help="number of hidden units m (≥ 1)")
+    p.add_argument("--activation", default=DEFAULT_ACTIVATION, metavar="NAME|EXPR",
+                   help=f"registry name or an expression in z such as 'z + z**3/3' (default: {DEFAULT_ACTIVATION}; "
+                   "see `simtool activations`)")
+    p.add_argument("--input-dim", default="1", metavar="D", help="input dimension d (default: 1)")
+    p.add_argument("--no-bias", action="store_true", help="hidden units without biases b_k")
+    p.add_argument("--output-bias", action="store_true", help="add an output bias c")
+    p.add_argument("--up-to-symmetry", action="store_true",
+                   help="list one row per symmetry class (orbit of the group) with its orbit size")
+    p.add_argument("--count-only", action="store_true", help="print the exact counts only (any width ≤ "
+                   f"{MAX_COUNT_WIDTH}; from recurrences, not enumeration)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    p.add_argument("--hasse", metavar="FILE", help="write the Hasse diagram: .dot (Graphviz), .svg or .png")
+    p.add_argument("--no-proofs", action="store_true", help="skip the tangency proofs (faster)")
+    p.add_argument("--allow-nonsmooth", action="store_true",
+                   help="enumerate for a non-analytic σ (relu, …) although invariance cannot be proved")
+    p.set_defaults(run=run)
+
+
+def _build_net(args):
+    from ..symbolic.activation import get_activation
+    from ..symbolic.network import TwoLayerNet, check_width
+
+    width = check_width(args.width, limit=10**9)
+    act = get_activation(args.activation)
+    d = check_width(args.input_dim, what="input dimension", limit=10_000)
+    if args.count_only and width > MAX_COUNT_WIDTH:
+        raise ArchitectureError(f"width {width} is too large to count exactly here (limit {MAX_COUNT_WIDTH})")
+    if not args.count_only and width > 10_000:
+        raise ArchitectureError(f"width {width} is absurdly large; try --count-only with width ≤ {MAX_COUNT_WIDTH}")
+    return TwoLayerNet(width, act, d, bias=not args.no_bias, output_bias=args.output_bias)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..symbolic.counting import count_classes, count_elements
+    from ..symbolic.lattice import enumerate_classes, enumerate_lattice, lattice_kind
+    from ..symbolic.symmetry import derive_symmetries
+
+    net = _build_net(args)
+    if args.hasse and (args.up_to_symmetry or args.count_only):
+        raise ArchitectureError("--hasse needs the full lattice (drop --up-to-symmetry/--count-only)")
+    if args.hasse and not args.hasse.lower().endswith((".dot", ".gv", ".svg", ".png")):
+        raise ArchitectureError(f"--hasse {args.hasse!r}: use a .dot, .svg or .png file name")
+    if not args.count_only and not args.no_proofs and not net.activation.analytic and not args.allow_nonsmooth:
+        raise ProofError(
+            f"activation {net.activation.name!r} is not analytic ({_why_not_analytic(net)}); invariance "
+            "proofs need a C¹ gradient field. Pass --allow-nonsmooth to enumerate Fix(H) without proofs "
+            "or --no-proofs")
+    if args.count_only:
+        report = derive_symmetries(net)
+        kind = lattice_kind(report).value
+        return _print_counts(args, net, report, count_elements(kind, net.width), count_classes(kind, net.width))
+    prove = not args.no_proofs and net.activation.analytic
+    lat = enumerate_classes(net, prove=prove) if args.up_to_symmetry else enumerate_lattice(net, prove=prove)
+    if args.hasse:
+        from ..report.hasse import write_hasse
+
+        write_hasse(lat, args.hasse)
+    from ..report.lattice_view import lattice_json, print_lattice
+
+    if args.json:
+        json.dump(lattice_json(lat, classes_only=args.up_to_symmetry), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print_lattice(lat, classes_only=args.up_to_symmetry, hasse=args.hasse)
+    return 0
+
+
+def _why_not_analytic(net) -> str:
+    props = getattr(net.activation, "properties", None)
+    reason = getattr(props, "analytic_proof", None) or getattr(props, "analytic_reason", None)
+    return str(reason) if reason else "it has a kink"
+
+
+def _print_counts(args, net, report, count: int, classes: int) -> int:
+    from ..symbolic.lattice import lattice_kind
+
+    kind = lattice_kind(report).value
+    if args.json:
+        json.dump({"width": net.width, "activation": net.activation.name, "group": report.group_name,
+                   "count": count, "count_up_to_symmetry": classes, "sequence": OEIS[kind],
+                   "classes_sequence": OEIS_CLASSES[kind]}, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    from rich.console import Console
+
+    con = Console(soft_wrap=True)
+    con.print(f"[bold]{net.describe()}[/bold]; symmetry group {report.group_name}")
+    con.print(f"symmetry-induced SIMs: [bold]{count:,}[/bold]  ({OEIS[kind]})")
+    con.print(f"up to symmetry:        [bold]{classes:,}[/bold]  ({OEIS_CLASSES[kind]})")
+    return 0

@@ -1,0 +1,169 @@
+"""Tables and JSON for ``simtool enumerate``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..symbolic.counting import count_classes, count_elements
+from ..symbolic.lattice import Lattice
+
+__all__ = ["lattice_json", "print_lattice"]
+
+_SEQ = {"perm": "A000110 (Bell)", "odd": "A007405 (Dowling)", "even": "computed"}
+
+
+def _symmetries(lat: Lattice) -> dict[str, Any]:
+    rep = lat.symmetries
+    return {
+        "group": rep.group_name,
+        "order": rep.group_order,
+        "generators": [{"name": g.label, "verified": ev} for g, ev in zip(rep.generators, rep.evidence)],
+        "rejected": [{"name": n, "why": w} for n, w in rep.rejected],
+        "continuous": [
+            {"name": c.name, "action": c.action, "consequence": c.consequence, "verified": c.verified,
+             "evidence": c.evidence}
+            for c in rep.continuous
+        ],
+    }
+
+
+def lattice_json(lat: Lattice, *, classes_only: bool = False) -> dict[str, Any]:
+    """One JSON-ready object: counts, symmetries, elements (or classes) with proofs."""
+    net = lat.net
+    kind = lat.kind.value
+    out: dict[str, Any] = {
+        "width": net.width,
+        "activation": net.activation.name,
+        "activation_expr": str(net.activation.expr),
+        "input_dim": net.input_dim,
+        "bias": net.bias,
+        "output_bias": net.output_bias,
+        "parameters": list(net.names),
+        "count": count_elements(kind, net.width),
+        "count_up_to_symmetry": count_classes(kind, net.width),
+        "sequence": _SEQ[kind],
+        "symmetries": _symmetries(lat),
+    }
+    out["classes"] = [
+        {
+            "id": c.id, "dim": c.dim, "orbit_size": c.orbit_size, "description": c.description,
+            "reduced_width": c.reduced_width, "block_sizes": list(c.free), "fixed_block_sizes": list(c.fixed),
+            "invariance": c.invariance.status, "proof": c.invariance.as_dict(),
+        }
+        for c in lat.classes
+    ]
+    if classes_only:
+        return out
+    elements = []
+    for e in lat.elements:
+        red = e.reduction
+        elements.append({
+            "id": e.id,
+            "dim": e.dim,
+            "description": e.description,
+            "class": e.class_id,
+            "reduced_width": e.reduced_width,
+            "invariance": e.invariance.status,
+            "proof": e.invariance.evidence,
+            "covers": list(e.covers),
+            "generators": [g.label for g in e.generators],
+            "equations": [_eq_text(net.names, row) for row in e.subspace.equations],
+            "reduced": {"merged": red.merged, "metric": red.metric_by_name()},
+        })
+    out["elements"] = elements
+    return out
+
+
+def _eq_text(names, row) -> str:
+    parts = []
+    for i, c in row:
+        coef = "" if abs(c) == 1 else f"{abs(c)}*"
+        parts.append(("- " if c < 0 else "+ ") + coef + names[i])
+    text = " ".join(parts)
+    return (text[2:] if text.startswith("+ ") else "-" + text[2:]) + " = 0"
+
+
+#: above this many rows tables are printed as plain aligned text: rich's layout engine
+#: needs ~1 ms per row, which would dominate the run time of large enumerations
+RICH_ROWS = 300
+
+
+def _plain_table(con, title: str, headers: list[str], rows: list[list[str]], right: set[str]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+
+    def fmt(cells):
+        return "  ".join(c.rjust(w) if h in right else c.ljust(w) for c, w, h in zip(cells, widths, headers))
+
+    lines = [title, fmt(headers), "  ".join("─" * w for w in widths)] + [fmt(r).rstrip() for r in rows]
+    con.file.write("\n".join(lines) + "\n")
+
+
+def print_lattice(lat: Lattice, *, classes_only: bool = False, hasse: str | None = None) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console(soft_wrap=False)
+    if not con.is_terminal:
+        con = Console(soft_wrap=False, width=140)
+    net = lat.net
+    kind = lat.kind.value
+    rep = lat.symmetries
+    con.print(f"[bold]simtool enumerate[/bold]: {net.describe()}  (D = {net.dim} parameters)")
+    gens = ", ".join(g.label for g in rep.generators) or "none (width 1, no sign symmetry)"
+    con.print(f"symmetry group {rep.group_name} (order {rep.group_order:,}); verified generators: {gens}")
+    for name, why in rep.rejected:
+        con.print(f"  rejected candidate {name}: {why}")
+    count, classes = count_elements(kind, net.width), count_classes(kind, net.width)
+    con.print(f"SIMs Fix(H): [bold]{count:,}[/bold] ({_SEQ[kind]}); up to symmetry: [bold]{classes:,}[/bold]")
+    if classes_only:
+        title = f"Symmetry classes of SIMs, width {net.width}"
+        headers = ["class", "dim", "orbit size", "red. width", "invariance", "representative"]
+        rows = [[c.id, str(c.dim), f"{c.orbit_size:,}", str(c.reduced_width), c.invariance.status, c.description]
+                for c in lat.classes]
+        if len(rows) > RICH_ROWS:
+            _plain_table(con, title, headers, rows, {"dim", "orbit size", "red. width"})
+            t = None
+        else:
+            t = Table(title=title, box=box.SIMPLE_HEAD)
+            for col in headers:
+                t.add_column(col, justify="right" if col in ("dim", "orbit size", "red. width") else "left",
+                             no_wrap=col != "representative")
+            for r in rows:
+                t.add_row(*r[:4], _status(r[4]), r[5])
+    elif len(lat.elements) > RICH_ROWS:
+        rows = []
+        for e in lat.elements:
+            cov = e.covers
+            rows.append([e.id, str(e.dim), str(e.reduced_width), e.class_id, e.invariance.status,
+                         " ".join(cov[:3]) + (f" +{len(cov) - 3}" if len(cov) > 3 else ""), e.description])
+        _plain_table(con, f"Lattice of symmetry-induced invariant manifolds, width {net.width}",
+                     ["id", "dim", "red. width", "class", "invariance", "covers", "description"], rows,
+                     {"dim", "red. width"})
+        t = None
+    else:
+        t = Table(title=f"Lattice of symmetry-induced invariant manifolds, width {net.width}",
+                  box=box.SIMPLE_HEAD, caption="covers: the elements one step down the Hasse diagram "
+                  "(all of them in --json and --hasse)")
+        for col in ("id", "dim", "description", "red. width", "class", "invariance", "covers"):
+            t.add_column(col, justify="right" if col in ("dim", "red. width") else "left",
+                         no_wrap=col != "description", overflow="ellipsis" if col == "covers" else "fold")
+        for e in lat.elements:
+            cov = e.covers
+            covers = " ".join(cov[:3]) + (f" +{len(cov) - 3}" if len(cov) > 3 else "")
+            t.add_row(e.id, str(e.dim), e.description, str(e.reduced_width), e.class_id,
+                      _status(e.invariance.status), covers)
+    if t is not None:
+        con.print(t)
+    proved = sum(c.invariance.status == "proved" for c in lat.classes)
+    con.print(f"invariance: {proved:,} of {len(lat.classes):,} class representatives proved by the exact "
+              "tangency test (math.md §2), transported to their orbits by the symmetry")
+    for c in rep.continuous:
+        con.print(f"also ({'verified' if c.verified else 'NOT verified'}): {c.name} {c.action} — {c.consequence}")
+    if hasse:
+        con.print(f"Hasse diagram written to {hasse}")
+
+
+def _status(status: str) -> str:
+    colour = {"proved": "green", "refuted": "red"}.get(status, "yellow")
+    return f"[{colour}]{status}[/{colour}]"
