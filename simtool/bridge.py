@@ -52,7 +52,7 @@ import sympy
 import torch
 
 from .errors import ActivationError
-from .symbolic.activation import Z, Activation, get_activation
+from .symbolic.activation import Activation, Z, get_activation
 
 __all__ = ["TorchActivation", "torch_activation", "to_torch"]
 
@@ -111,12 +111,17 @@ def _compile(expr: sympy.Basic, var: sympy.Symbol, known: dict) -> _Node:
         return lambda env: env[key]
     if expr == var:
         return lambda env: env[var]
-    if expr.is_Number or isinstance(expr, sympy.NumberSymbol):
-        value = float(expr)
+    if isinstance(expr, sympy.Expr) and not expr.free_symbols:  # a constant: fold it
+        try:
+            value = float(expr.evalf(20))
+        except TypeError:
+            raise ActivationError(f"constant {expr} is not a real number") from None
         return lambda env: value
     if expr is sympy.true or expr is sympy.false:
         flag = bool(expr)
         return lambda env: torch.full_like(env[var], flag, dtype=torch.bool)
+    if isinstance(expr, sympy.Piecewise):
+        return _compile_piecewise(expr, var, known)
     args = [_compile(a, var, known) for a in expr.args]
     if isinstance(expr, sympy.Add):
         def add(env):
@@ -147,15 +152,16 @@ def _compile(expr: sympy.Basic, var: sympy.Symbol, known: dict) -> _Node:
         return extremum
     if isinstance(expr, sympy.Heaviside):
         at0 = float(expr.args[1]) if len(expr.args) > 1 else 0.5
-        return lambda env: torch.heaviside(args[0](env), torch.tensor(at0, dtype=env[var].dtype,
-                                                                      device=env[var].device))
+        def heaviside(env):  # comparisons, not torch.heaviside: those work under forward AD
+            u = _as_tensor(args[0](env), env[var])
+            return (u > 0).to(u.dtype) + at0 * (u == 0).to(u.dtype)
+        return heaviside
     if isinstance(expr, sympy.DiracDelta):
         return lambda env: torch.zeros_like(env[var])
-    if isinstance(expr, sympy.Piecewise):
-        return _compile_piecewise(expr, var, known)
     if type(expr) in _RELATIONS:
         rel = _RELATIONS[type(expr)]
-        return lambda env: rel(_as_tensor(args[0](env), env[var]), _as_tensor(args[1](env), env[var]))
+        return lambda env: rel(_as_tensor(args[0](env), env[var]),
+                               _as_tensor(args[1](env), env[var]))
     if isinstance(expr, sympy.And):
         return lambda env: torch.stack([a(env) for a in args]).all(0)
     if isinstance(expr, sympy.Or):
@@ -213,7 +219,8 @@ def _compile_piecewise(expr: sympy.Piecewise, var: sympy.Symbol, known: dict) ->
     return piecewise
 
 
-def to_torch(exprs: Sequence[sympy.Expr], var: sympy.Symbol) -> Callable[[Tensor], tuple[Tensor, ...]]:
+def to_torch(exprs: Sequence[sympy.Expr],
+             var: sympy.Symbol) -> Callable[[Tensor], tuple[Tensor, ...]]:
     """Translate sympy expressions in ``var`` to one torch function.
 
     The returned function maps a tensor ``z`` to a tuple of tensors of ``z``'s shape,
@@ -227,7 +234,8 @@ def to_torch(exprs: Sequence[sympy.Expr], var: sympy.Symbol) -> Callable[[Tensor
     for e in exprs:
         extra = sympy.sympify(e).free_symbols - {var}
         if extra:
-            raise ActivationError(f"expression {e} has free symbols {sorted(map(str, extra))} besides {var}")
+            raise ActivationError(f"expression {e} has free symbols "
+                                  f"{sorted(map(str, extra))} besides {var}")
     replacements, reduced = sympy.cse([sympy.sympify(e) for e in exprs])
     known: dict = {}
     program: list[tuple[sympy.Symbol, _Node]] = []

@@ -1,1 +1,33 @@
-"""Floating-point engine (torch, numpy, scipy). Never imports rich."""
+"""Floating-point engine (torch, numpy, scipy). Never imports rich.
+
+Public names (see each module's docstring for the full API):
+
+* :mod:`~simtool.numeric.model`: ``TwoLayerModel``
+* :mod:`~simtool.numeric.losses`: ``Loss``, ``LOSSES``, ``get_loss``
+* :mod:`~simtool.numeric.flow`: ``GradientFlowField``, ``FlowResult``, ``Status``
+* :mod:`~simtool.numeric.integrators`: ``integrate``, ``Integrator``, ``INTEGRATORS``,
+  ``get_integrator``
+* :mod:`simtool.bridge` (sympy → torch): ``TorchActivation``, ``torch_activation``
+"""
+
+from ..bridge import TorchActivation, torch_activation
+from .flow import FlowResult, GradientFlowField, Status
+from .integrators import INTEGRATORS, Integrator, get_integrator, integrate
+from .losses import LOSSES, Loss, get_loss
+from .model import TwoLayerModel
+
+__all__ = [
+    "TwoLayerModel",
+    "Loss",
+    "LOSSES",
+    "get_loss",
+    "GradientFlowField",
+    "FlowResult",
+    "Status",
+    "integrate",
+    "Integrator",
+    "INTEGRATORS",
+    "get_integrator",
+    "TorchActivation",
+    "torch_activation",
+]

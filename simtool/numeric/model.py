@@ -29,8 +29,10 @@ GEMM ``(n, d+1) × (d+1, batch·m)``.
 Public API
 ----------
 ``TwoLayerModel(net, *, device=None, dtype=torch.float64)``;
-``TwoLayerModel.from_spec(width, activation, input_dim=1, bias=True, output_bias=False, *, device=None)``.
-Attributes ``net``, ``dim``, ``width``, ``input_dim``, ``unit_size``, ``device``, ``dtype``, ``activation``.
+``TwoLayerModel.from_spec(width, activation, input_dim=1, bias=True, output_bias=False, *,
+device=None)``.
+Attributes ``net``, ``dim``, ``width``, ``input_dim``, ``unit_size``, ``device``, ``dtype``,
+``activation``.
 Methods (``θ``: ``(batch, D)``):
 ``forward(θ, X) -> (batch, n)`` (also ``model(θ, X)``),
 ``jacobian(θ, X) -> (batch, n, D)`` (per-sample ``∇_θ f``),
@@ -95,7 +97,8 @@ class TwoLayerModel:
         from ..symbolic.activation import get_activation
 
         act = get_activation(activation) if isinstance(activation, str) else activation
-        return cls(TwoLayerNet(width, act, input_dim, bias, output_bias), device=device, dtype=dtype)
+        net = TwoLayerNet(width, act, input_dim, bias, output_bias)
+        return cls(net, device=device, dtype=dtype)
 
     # -- layout ----------------------------------------------------------------
     @property
@@ -206,7 +209,7 @@ class TwoLayerModel:
         """Per-sample gradients ``∇_θ f(θ_b, x_i)``, shape ``(batch, n, D)`` (analytic)."""
         theta = self._check_theta(theta)
         Xd = self._design(self.as_inputs(X))
-        B, m = theta.shape[0], self.width
+        B = theta.shape[0]
         a, z = self._pre(theta, Xd)
         s, ds = self.activation.values(z, 1)
         n = z.shape[1]

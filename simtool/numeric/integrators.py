@@ -1,0 +1,454 @@
+r"""Integrators for batched flows ``θ' = F(t, θ)`` behind one entry function.
+
+``integrate(field, theta0, t_max, method="rk4", ...)`` validates its inputs once (like
+``torchdiffeq.odeint``), runs the chosen integrator on all rows at once and returns a
+:class:`~simtool.numeric.flow.FlowResult` with a status per row.  ``field`` is any
+callable ``(t, θ) -> (batch, D)`` that treats rows independently, e.g.
+:class:`~simtool.numeric.flow.GradientFlowField`; fixed-step methods pass ``t`` as a
+float, ``dopri5`` as a ``(batch,)`` tensor (each row has its own time).
+
+Registry ``INTEGRATORS`` (name -> :class:`Integrator`, each with a declared ``order``):
+
+=========  =====  =============================================================
+``euler``    1    explicit Euler, fixed step ``dt``
+``rk4``      4    classical Runge-Kutta, fixed step ``dt``
+``dopri5``   5    Dormand-Prince 5(4), adaptive, ``rtol``/``atol``; *per-trajectory*
+                  step-size control (each row has its own ``t``, ``h`` and
+                  accept/reject, as in torchode); ``dt`` is the initial step
+                  (default: Hairer's automatic choice)
+``radau``    5    stiff option: scipy's implicit Radau IIA (order 5) run *per
+                  trajectory* with the Jacobian from ``field.jacobian`` when present;
+                  meant for small ``D`` (a Python loop over rows)
+``gd``       1    discrete gradient descent, learning rate ``dt``: ``θ ← θ + dt F``;
+                  time ``t = k·dt`` after ``k`` steps; save times round to steps
+``sgd``      1    as ``gd`` on a minibatch of ``batch_size`` samples drawn without
+                  replacement at every step from ``generator`` (one minibatch shared
+                  by all rows); needs ``field.subset``
+=========  =====  =============================================================
+
+Fixed-step methods land exactly on every save time: each interval between save
+times is split into ``ceil(length / dt)`` equal steps.  A row stops early with
+``CONVERGED`` when ``‖F(θ)‖ ≤ gtol`` (if ``gtol`` is given), ``DIVERGED`` when
+``‖θ‖ > max_norm``, ``NON_FINITE`` when a step gives NaN/inf (it keeps its last
+finite state); ``MAX_STEPS`` when its step budget runs out — never an exception.
+Runs are deterministic: the same inputs (and generator seed) give bit-identical
+results on CPU.
+
+Public API
+----------
+``integrate(field, theta0, t_max, *, method="rk4", dt=None, rtol=1e-6, atol=1e-9,
+max_steps=100_000, save_at=None, gtol=None, max_norm=1e8, generator=None,
+batch_size=None, chunk_size=None) -> FlowResult``;
+``Integrator`` (``name``, ``order``, ``adaptive``, ``stochastic``, ``summary``);
+``INTEGRATORS``; ``get_integrator(name)``.
+
+Examples
+--------
+>>> import torch
+>>> decay = lambda t, th: -th
+>>> res = integrate(decay, torch.ones(2, 1, dtype=torch.float64), 1.0, method="rk4", dt=0.1)
+>>> round(res.final[0, 0].item(), 5), res.counts()["completed"]
+(0.36788, 2)
+>>> integrate(decay, torch.ones(1, 1), 1.0, method="midpoint")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+simtool.errors.IntegratorError: unknown integrator 'midpoint'; choose one of euler, rk4, ...
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from ..errors import IntegratorError
+from .flow import FlowResult, Status, _Recorder
+
+__all__ = ["Integrator", "INTEGRATORS", "get_integrator", "integrate"]
+
+Tensor = torch.Tensor
+Field = Callable[[object, Tensor], Tensor]
+
+
+@dataclass(frozen=True)
+class Integrator:
+    """A registered integrator: its declared ``order`` and how it runs."""
+
+    name: str
+    order: int
+    adaptive: bool
+    stochastic: bool
+    summary: str
+    run: Callable[..., None]
+
+
+def _euler_step(field: Field, t: float, y: Tensor, h: float, k1: Tensor) -> Tensor:
+    return y + h * k1
+
+
+def _rk4_step(field: Field, t: float, y: Tensor, h: float, k1: Tensor) -> Tensor:
+    k2 = field(t + h / 2, y + (h / 2) * k1)
+    k3 = field(t + h / 2, y + (h / 2) * k2)
+    k4 = field(t + h, y + h * k3)
+    return y + (h / 6) * (k1 + 2 * (k2 + k3) + k4)
+
+
+def _grid(times: Tensor, dt: float, exact: bool) -> tuple[list[float], list[int]]:
+    """Step sizes and the step index after which each save time is reached."""
+    steps: list[float] = []
+    marks: list[int] = []
+    prev = 0.0
+    for s in times.tolist():
+        if exact:
+            n = max(0, math.ceil((s - prev) / dt - 1e-9))
+            steps += [(s - prev) / n] * n if n else []
+        else:  # gd/sgd: steps of exactly dt
+            n = round(s / dt) - round(prev / dt)
+            steps += [dt] * n
+        marks.append(len(steps))
+        prev = s
+    return steps, marks
+
+
+def _run_fixed(step: Callable, extra_evals: int, exact: bool):
+    def run(field: Field, rec: _Recorder, opts: dict) -> None:
+        steps, marks = _grid(rec.times, opts["dt"], exact)
+        generator, bs = opts["generator"], opts["batch_size"]
+        n_total = min(len(steps), opts["max_steps"])
+        mark_i = 0
+        t = 0.0
+        for i in range(n_total + 1):
+            while mark_i < len(marks) and marks[mark_i] == i:
+                rec.save(rec.active)
+                mark_i += 1
+            if i == n_total:
+                break
+            if i % 16 == 0 and not bool(rec.active.any()):
+                return
+            f = field
+            if bs is not None:
+                idx = torch.randperm(opts["n_samples"], generator=generator)[:bs]
+                f = field.subset(idx.to(rec.state.device))  # type: ignore[attr-defined]
+            h = steps[i]
+            k1 = f(t, rec.state)
+            rec.n_evals += 1 + extra_evals
+            rec.check_field(k1)
+            rec.advance(step(f, t, rec.state, h, k1), rec.active, t + h)
+            t = t + h
+        if len(steps) > n_total:
+            rec.stop(rec.active, Status.MAX_STEPS)
+        elif opts["gtol"] is not None and bool(rec.active.any()):
+            rec.check_field(field(t, rec.state))
+            rec.n_evals += 1
+    return run
+
+
+# -- Dormand-Prince 5(4) with per-row step control ------------------------------
+# Hairer, Nørsett, Wanner, "Solving ODEs I", 2nd ed., Table 5.2 (p. 178); FSAL.
+_DP_C = (0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0)
+_DP_A = (
+    (),
+    (1 / 5,),
+    (3 / 40, 9 / 40),
+    (44 / 45, -56 / 15, 32 / 9),
+    (19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729),
+    (9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656),
+    (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84),
+)
+# error weights: 5th-order minus embedded 4th-order solution
+_DP_E = (71 / 57600, 0.0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40)
+_SAFETY, _FAC_MIN, _FAC_MAX = 0.9, 0.2, 10.0
+
+
+def _rms(x: Tensor) -> Tensor:
+    return torch.sqrt(torch.mean(x * x, dim=1))
+
+
+def _initial_step(field: Field, t: Tensor, y: Tensor, f0: Tensor, rtol: float, atol: float,
+                  order: int) -> Tensor:
+    """Hairer's starting step, per row (Solving ODEs I, II.4, p. 169)."""
+    scale = atol + rtol * y.abs()
+    d0, d1 = _rms(y / scale), _rms(f0 / scale)
+    h0 = torch.where((d0 < 1e-5) | (d1 < 1e-5), torch.full_like(d0, 1e-6), 0.01 * d0 / d1)
+    f1 = field(t + h0, y + h0[:, None] * f0)
+    d2 = _rms((f1 - f0) / scale) / h0
+    big = torch.maximum(d1, d2)
+    h1 = torch.where(big <= 1e-15, torch.maximum(torch.full_like(h0, 1e-6), h0 * 1e-3),
+                     (0.01 / big) ** (1.0 / (order + 1)))
+    h = torch.minimum(100 * h0, h1)
+    return torch.where(torch.isfinite(h) & (h > 0), h, torch.full_like(h, 1e-6))
+
+
+def _run_dopri5(field: Field, rec: _Recorder, opts: dict) -> None:
+    rtol, atol = opts["rtol"], opts["atol"]
+    stops = rec.times.to(device=rec.state.device, dtype=rec.state.dtype)
+    T = len(stops)
+    at_zero = stops[0] <= 0
+    if bool(at_zero):
+        rec.save(rec.active)
+    t, y = rec.t, rec.state
+    k1 = field(t, y)
+    rec.n_evals += 1
+    rec.check_field(k1)
+    if opts["dt"] is not None:
+        h = torch.full_like(t, opts["dt"])
+    else:
+        h = _initial_step(field, t, y, k1, rtol, atol, 5)
+        rec.n_evals += 1
+    fails = torch.zeros_like(rec.n_steps)
+    while bool(rec.active.any()):
+        active = rec.active
+        stop = stops[rec.next_save.clamp(max=T - 1)]
+        remaining = stop - rec.t
+        hit = h >= remaining
+        h_eff = torch.where(active, torch.where(hit, remaining, h), torch.zeros_like(h))
+        hc = h_eff[:, None]
+        y = rec.state
+        ks = [k1]
+        for i in range(1, 7):
+            yi = y
+            for a, k in zip(_DP_A[i], ks, strict=False):
+                if a != 0.0:
+                    yi = yi + (a * hc) * k
+            ks.append(field(rec.t + _DP_C[i] * h_eff, yi))
+        rec.n_evals += 6
+        y5 = yi  # stage 7 is evaluated at the 5th-order solution (FSAL)
+        err = hc * sum(e * k for e, k in zip(_DP_E, ks, strict=True) if e != 0.0)
+        scale = atol + rtol * torch.maximum(y.abs(), y5.abs())
+        en = _rms(err / scale)
+        finite = torch.isfinite(en) & torch.isfinite(ks[6]).all(dim=1)
+        accept = active & finite & (en <= 1.0)
+        rec.n_rejected += active & ~accept
+        fails = torch.where(accept, 0, fails + (active & ~finite))
+        rec.stop(fails >= 10, Status.NON_FINITE)
+        t_new = torch.where(hit, stop, rec.t + h_eff)
+        rec.advance(y5, accept, t_new)
+        rec.n_steps += active & ~accept  # advance counted accepted steps; count attempts
+        k1 = torch.where(accept[:, None], ks[6], k1)
+        factor = _SAFETY * en.clamp(min=1e-10) ** (-0.2)
+        factor = torch.where(finite, factor.clamp(_FAC_MIN, _FAC_MAX),
+                             torch.full_like(en, _FAC_MIN))
+        factor = torch.where(accept, factor, factor.clamp(max=1.0))
+        h = torch.where(accept & hit, torch.maximum(h, h_eff * factor), h_eff * factor)
+        reached = accept & hit & rec.active
+        rec.save(reached)
+        rec.stop(reached & (rec.next_save >= T), Status.COMPLETED)
+        rec.check_field(torch.where(accept[:, None], k1, torch.full_like(k1, math.inf)))
+        rec.stop(rec.n_steps >= opts["max_steps"], Status.MAX_STEPS)
+
+
+# -- stiff option: scipy Radau IIA per trajectory ----------------------------------
+
+def _run_radau(field: Field, rec: _Recorder, opts: dict) -> None:
+    import numpy as np
+    from scipy.integrate import Radau
+
+    times = rec.times.numpy()
+    dev, dtype = rec.state.device, rec.state.dtype
+    has_jac = hasattr(field, "jacobian")
+    for b in range(rec.state.shape[0]):
+        def fun(t, y):
+            th = torch.as_tensor(y, dtype=dtype, device=dev)[None]
+            rec.n_evals += 1
+            return field(float(t), th)[0].cpu().numpy()
+
+        def jac(t, y):
+            th = torch.as_tensor(y, dtype=dtype, device=dev)[None]
+            return field.jacobian(th)[0].cpu().numpy()  # type: ignore[attr-defined]
+
+        y0 = rec.state[b].cpu().numpy()
+        solver = Radau(fun, 0.0, y0, float(times[-1]), rtol=opts["rtol"], atol=opts["atol"],
+                       jac=jac if has_jac else None,
+                       first_step=opts["dt"] if opts["dt"] is not None else None)
+        saves: list = [y0 if times[0] <= 0 else None] + [None] * (len(times) - 1)
+        status, steps = Status.COMPLETED, 0
+        y_last, t_last = y0, 0.0
+        while solver.status == "running":
+            if opts["gtol"] is not None and np.linalg.norm(fun(solver.t, solver.y)) <= opts["gtol"]:
+                status = Status.CONVERGED
+                break
+            if steps >= opts["max_steps"]:
+                status = Status.MAX_STEPS
+                break
+            t_old = solver.t
+            msg = solver.step()
+            steps += 1
+            if msg is not None or not np.all(np.isfinite(solver.y)):
+                status = Status.NON_FINITE  # scipy's step-size failure lands here too
+                break
+            dense = solver.dense_output()
+            for i, s in enumerate(times):
+                if saves[i] is None and t_old < s <= solver.t:
+                    saves[i] = dense(s)
+            y_last, t_last = solver.y.copy(), solver.t
+            if np.linalg.norm(y_last) > opts["max_norm"]:
+                status = Status.DIVERGED
+                break
+        n_saved = sum(s is not None for s in saves)
+        for i, s in enumerate(saves[:n_saved]):
+            rec.states[i, b] = torch.as_tensor(s, dtype=dtype, device=dev)
+        rec.next_save[b] = n_saved
+        rec.state[b] = torch.as_tensor(y_last, dtype=dtype, device=dev)
+        rec.t[b] = t_last
+        rec.n_steps[b] = steps
+        rec.status[b] = int(status)
+    rec.active[:] = False
+
+
+INTEGRATORS: dict[str, Integrator] = {
+    "euler": Integrator("euler", 1, False, False, "explicit Euler, fixed step",
+                        _run_fixed(_euler_step, 0, True)),
+    "rk4": Integrator("rk4", 4, False, False, "classical Runge-Kutta, fixed step",
+                      _run_fixed(_rk4_step, 3, True)),
+    "dopri5": Integrator("dopri5", 5, True, False,
+                         "Dormand-Prince 5(4), adaptive, per-trajectory step control",
+                         _run_dopri5),
+    "radau": Integrator("radau", 5, True, False,
+                        "implicit Radau IIA (scipy), per trajectory; stiff problems, small D",
+                        _run_radau),
+    "gd": Integrator("gd", 1, False, False, "gradient descent, learning rate = dt",
+                     _run_fixed(_euler_step, 0, False)),
+    "sgd": Integrator("sgd", 1, False, True,
+                      "minibatch SGD, learning rate = dt, explicit generator",
+                      _run_fixed(_euler_step, 0, False)),
+}
+
+
+def get_integrator(name: str) -> Integrator:
+    """Registry lookup; unknown names raise :class:`IntegratorError` listing the choices."""
+    try:
+        return INTEGRATORS[str(name).strip().lower()]
+    except KeyError:
+        raise IntegratorError(
+            f"unknown integrator {name!r}; choose one of {', '.join(INTEGRATORS)}") from None
+
+
+def _positive(name: str, value: object, *, integer: bool = False) -> float:
+    try:
+        v = int(value) if integer and not isinstance(value, bool) else float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        v = math.nan
+    if isinstance(value, bool) or not (v > 0 and math.isfinite(v)) or (integer and v != value):
+        kind = "a positive integer" if integer else "a positive finite number"
+        raise IntegratorError(f"{name} must be {kind}, got {value!r}")
+    return v
+
+
+def integrate(field: Field, theta0: Tensor, t_max: float, *, method: str = "rk4",
+              dt: float | None = None, rtol: float = 1e-6, atol: float = 1e-9,
+              max_steps: int = 100_000, save_at: Sequence[float] | Tensor | None = None,
+              gtol: float | None = None, max_norm: float = 1e8,
+              generator: torch.Generator | None = None, batch_size: int | None = None,
+              chunk_size: int | None = None) -> FlowResult:
+    r"""Integrate ``θ' = field(t, θ)`` from ``theta0`` (``(batch, D)``) over ``[0, t_max]``.
+
+    Parameters
+    ----------
+    field : callable
+        ``(t, θ) -> (batch, D)``, rows independent.
+    theta0 : Tensor
+        Initial states, ``(batch, D)``.
+    t_max : float
+        Final time (for ``gd``/``sgd``: ``steps · dt``).
+    method : str
+        A key of ``INTEGRATORS``.
+    dt : float, optional
+        Step size (fixed-step methods: required; ``gd``/``sgd``: learning rate;
+        ``dopri5``/``radau``: initial step, default automatic).
+    rtol, atol : float
+        Tolerances of the adaptive methods (error norm: RMS over coordinates of
+        ``err / (atol + rtol·max(|θ|, |θ_new|))``, accept when ≤ 1).
+    max_steps : int
+        Step budget per row (attempted steps for the adaptive methods).
+    save_at : sequence of float, optional
+        Increasing save times in ``[0, t_max]``; default ``(0, t_max)``.
+    gtol : float, optional
+        Stop a row with status ``CONVERGED`` once ``‖field(t, θ)‖ ≤ gtol``.
+    max_norm : float
+        Stop a row with status ``DIVERGED`` once ``‖θ‖ > max_norm``.
+    generator : torch.Generator, optional
+        Randomness source of ``sgd`` (required there).
+    batch_size : int, optional
+        Minibatch size of ``sgd`` (required there).
+    chunk_size : int, optional
+        Integrate at most this many rows at a time (memory); needs ``field.rows``
+        unless the field has no per-row data.  Results equal the unchunked run.
+
+    Returns
+    -------
+    FlowResult
+    """
+    integ = get_integrator(method)
+    if not isinstance(theta0, Tensor) or theta0.ndim != 2 or theta0.shape[0] == 0:
+        shape = tuple(theta0.shape) if isinstance(theta0, Tensor) else type(theta0).__name__
+        raise IntegratorError(f"theta0 must be a (batch, D) tensor with batch ≥ 1, got {shape}")
+    if not theta0.is_floating_point():
+        raise IntegratorError(f"theta0 must be floating point, got {theta0.dtype}")
+    t_max = _positive("t_max", t_max)
+    opts: dict = {"rtol": _positive("rtol", rtol), "atol": _positive("atol", atol),
+                  "max_steps": int(_positive("max_steps", max_steps, integer=True)),
+                  "max_norm": _positive("max_norm", max_norm),
+                  "gtol": None if gtol is None else _positive("gtol", gtol),
+                  "dt": None if dt is None else _positive("dt", dt),
+                  "generator": generator, "batch_size": None, "n_samples": None}
+    if not integ.adaptive and opts["dt"] is None:
+        raise IntegratorError(f"integrator {integ.name!r} needs a step size dt")
+    if integ.stochastic:
+        if not isinstance(generator, torch.Generator):
+            raise IntegratorError("integrator 'sgd' needs an explicit torch.Generator (generator=)")
+        if not hasattr(field, "subset") or not hasattr(field, "n_samples"):
+            raise IntegratorError("integrator 'sgd' needs a field with .subset and .n_samples, "
+                                  "e.g. GradientFlowField")
+        opts["n_samples"] = int(field.n_samples)  # type: ignore[attr-defined]
+        opts["batch_size"] = int(_positive("batch_size", batch_size if batch_size is not None
+                                           else 0, integer=True))
+        if opts["batch_size"] > opts["n_samples"]:
+            raise IntegratorError(
+                f"batch_size {batch_size} exceeds the {opts['n_samples']} samples")
+    times = _save_times(save_at, t_max, theta0)
+    if chunk_size is None or int(_positive("chunk_size", chunk_size, integer=True)) >= len(theta0):
+        rec = _Recorder(theta0, times, integ.name, opts["gtol"], opts["max_norm"])
+        with torch.no_grad():
+            integ.run(field, rec, opts)
+        return rec.finish()
+    return _chunked(integ, field, theta0, times, opts, int(chunk_size))
+
+
+def _save_times(save_at: object, t_max: float, like: Tensor) -> Tensor:
+    if save_at is None:
+        return torch.tensor([0.0, t_max], dtype=torch.float64)
+    try:
+        times = torch.as_tensor(save_at, dtype=torch.float64).detach().cpu().flatten()
+    except (TypeError, ValueError, RuntimeError):
+        raise IntegratorError(f"save_at must be a sequence of times, got {save_at!r}") from None
+    if len(times) == 0 or not bool(torch.isfinite(times).all()):
+        raise IntegratorError(
+            f"save_at must be a non-empty sequence of finite times, got {save_at!r}")
+    if bool((times[1:] <= times[:-1]).any()) or times[0] < 0 or times[-1] > t_max * (1 + 1e-12):
+        raise IntegratorError(
+            f"save_at must be strictly increasing within [0, t_max={t_max:g}], "
+            f"got {times.tolist()}")
+    return times
+
+
+def _chunked(integ: Integrator, field: Field, theta0: Tensor, times: Tensor, opts: dict,
+             size: int) -> FlowResult:
+    parts: list[FlowResult] = []
+    gen = opts["generator"]
+    state = gen.get_state() if gen is not None else None
+    for start in range(0, len(theta0), size):
+        rows = slice(start, start + size)
+        f = field.rows(rows) if hasattr(field, "rows") else field  # type: ignore[attr-defined]
+        if gen is not None:
+            gen.set_state(state)  # every chunk sees the same minibatch stream
+        rec = _Recorder(theta0[rows], times, integ.name, opts["gtol"], opts["max_norm"])
+        with torch.no_grad():
+            integ.run(f, rec, opts)
+        parts.append(rec.finish())
+    cat = torch.cat
+    return FlowResult(times, cat([p.states for p in parts], 1), cat([p.final for p in parts]),
+                      cat([p.status for p in parts]), cat([p.t_final for p in parts]),
+                      cat([p.n_steps for p in parts]), cat([p.n_rejected for p in parts]),
+                      sum(p.n_evals for p in parts), integ.name)
