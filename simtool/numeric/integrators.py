@@ -17,8 +17,11 @@ Registry ``INTEGRATORS`` (name -> :class:`Integrator`, each with a declared ``or
                   accept/reject, as in torchode); ``dt`` is the initial step
                   (default: Hairer's automatic choice)
 ``radau``    5    stiff option: scipy's implicit Radau IIA (order 5) run *per
-                  trajectory* with the Jacobian from ``field.jacobian`` when present;
-                  meant for small ``D`` (a Python loop over rows)
+                  trajectory* (a Python loop over rows, so meant for small ``D``
+                  and batches), with the Jacobian from ``field.jacobian`` when
+                  present (else finite differences); the row's field is
+                  ``field.rows(slice(b, b + 1))`` when present, else ``field``
+                  itself on a batch of one; a step-size failure is ``NON_FINITE``
 ``gd``       1    discrete gradient descent, learning rate ``dt``: ``θ ← θ + dt F``;
                   time ``t = k·dt`` after ``k`` steps; save times round to steps
 ``sgd``      1    as ``gd`` on a minibatch of ``batch_size`` samples drawn without
@@ -166,6 +169,22 @@ def _rms(x: Tensor) -> Tensor:
     return torch.sqrt(torch.mean(x * x, dim=1))
 
 
+def _dopri5_step(field: Field, t: Tensor, y: Tensor, h: Tensor,
+                 k1: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """One Dormand-Prince step with per-row ``t``, ``h``: ``(y5, error estimate, F(y5))``."""
+    hc = h[:, None]
+    ks = [k1]
+    for i in range(1, 7):
+        yi = y
+        for a, k in zip(_DP_A[i], ks, strict=False):
+            if a != 0.0:
+                yi = yi + (a * hc) * k
+        ks.append(field(t + _DP_C[i] * h, yi))
+    # stage 7 is evaluated at the 5th-order solution (first same as last)
+    err = hc * sum(e * k for e, k in zip(_DP_E, ks, strict=True) if e != 0.0)
+    return yi, err, ks[6]
+
+
 def _initial_step(field: Field, t: Tensor, y: Tensor, f0: Tensor, rtol: float, atol: float,
                   order: int) -> Tensor:
     """Hairer's starting step, per row (Solving ODEs I, II.4, p. 169)."""
@@ -204,21 +223,12 @@ def _run_dopri5(field: Field, rec: _Recorder, opts: dict) -> None:
         remaining = stop - rec.t
         hit = h >= remaining
         h_eff = torch.where(active, torch.where(hit, remaining, h), torch.zeros_like(h))
-        hc = h_eff[:, None]
         y = rec.state
-        ks = [k1]
-        for i in range(1, 7):
-            yi = y
-            for a, k in zip(_DP_A[i], ks, strict=False):
-                if a != 0.0:
-                    yi = yi + (a * hc) * k
-            ks.append(field(rec.t + _DP_C[i] * h_eff, yi))
+        y5, err, k7 = _dopri5_step(field, rec.t, y, h_eff, k1)
         rec.n_evals += 6
-        y5 = yi  # stage 7 is evaluated at the 5th-order solution (FSAL)
-        err = hc * sum(e * k for e, k in zip(_DP_E, ks, strict=True) if e != 0.0)
         scale = atol + rtol * torch.maximum(y.abs(), y5.abs())
         en = _rms(err / scale)
-        finite = torch.isfinite(en) & torch.isfinite(ks[6]).all(dim=1)
+        finite = torch.isfinite(en) & torch.isfinite(k7).all(dim=1)
         accept = active & finite & (en <= 1.0)
         rec.n_rejected += active & ~accept
         fails = torch.where(accept, 0, fails + (active & ~finite))
@@ -226,7 +236,7 @@ def _run_dopri5(field: Field, rec: _Recorder, opts: dict) -> None:
         t_new = torch.where(hit, stop, rec.t + h_eff)
         rec.advance(y5, accept, t_new)
         rec.n_steps += active & ~accept  # advance counted accepted steps; count attempts
-        k1 = torch.where(accept[:, None], ks[6], k1)
+        k1 = torch.where(accept[:, None], k7, k1)
         factor = _SAFETY * en.clamp(min=1e-10) ** (-0.2)
         factor = torch.where(finite, factor.clamp(_FAC_MIN, _FAC_MAX),
                              torch.full_like(en, _FAC_MIN))
@@ -241,59 +251,62 @@ def _run_dopri5(field: Field, rec: _Recorder, opts: dict) -> None:
 
 # -- stiff option: scipy Radau IIA per trajectory ----------------------------------
 
-def _run_radau(field: Field, rec: _Recorder, opts: dict) -> None:
+def _radau_row(row_field: Field, y0: Tensor, times: list[float], opts: dict,
+               rec: _Recorder) -> tuple[list, Tensor, float, int, Status]:
+    """Integrate one row with scipy's Radau; returns saves, final state, time, steps, status."""
     import numpy as np
     from scipy.integrate import Radau
 
-    times = rec.times.numpy()
-    dev, dtype = rec.state.device, rec.state.dtype
-    has_jac = hasattr(field, "jacobian")
+    dev, dtype = y0.device, y0.dtype
+
+    def fun(t, y):
+        rec.n_evals += 1
+        th = torch.as_tensor(y, dtype=dtype, device=dev)[None]
+        return row_field(float(t), th)[0].cpu().numpy()
+
+    def jac(t, y):
+        th = torch.as_tensor(y, dtype=dtype, device=dev)[None]
+        return row_field.jacobian(th)[0].cpu().numpy()  # type: ignore[attr-defined]
+
+    y_last, t_last = y0.cpu().numpy(), 0.0
+    solver = Radau(fun, 0.0, y_last, times[-1], rtol=opts["rtol"], atol=opts["atol"],
+                   jac=jac if hasattr(row_field, "jacobian") else None,
+                   first_step=opts["dt"])
+    saves: list = [y_last if times[0] <= 0 else None] + [None] * (len(times) - 1)
+    status, steps = Status.COMPLETED, 0
+    while solver.status == "running":
+        if opts["gtol"] is not None and np.linalg.norm(fun(solver.t, solver.y)) <= opts["gtol"]:
+            status = Status.CONVERGED
+            break
+        if steps >= opts["max_steps"]:
+            status = Status.MAX_STEPS
+            break
+        t_old = solver.t
+        msg = solver.step()
+        steps += 1
+        if msg is not None or not np.all(np.isfinite(solver.y)):
+            status = Status.NON_FINITE  # scipy's step-size failure lands here too
+            break
+        for i, ts in enumerate(times):
+            if saves[i] is None and t_old < ts <= solver.t:
+                saves[i] = solver.y.copy() if ts == solver.t else solver.dense_output()(ts)
+        y_last, t_last = solver.y.copy(), solver.t
+        if np.linalg.norm(y_last) > opts["max_norm"]:
+            status = Status.DIVERGED
+            break
+    final = torch.as_tensor(y_last, dtype=dtype, device=dev)
+    return [s for s in saves if s is not None], final, t_last, steps, status
+
+
+def _run_radau(field: Field, rec: _Recorder, opts: dict) -> None:
+    times = rec.times.tolist()
     for b in range(rec.state.shape[0]):
-        def fun(t, y):
-            th = torch.as_tensor(y, dtype=dtype, device=dev)[None]
-            rec.n_evals += 1
-            return field(float(t), th)[0].cpu().numpy()
-
-        def jac(t, y):
-            th = torch.as_tensor(y, dtype=dtype, device=dev)[None]
-            return field.jacobian(th)[0].cpu().numpy()  # type: ignore[attr-defined]
-
-        y0 = rec.state[b].cpu().numpy()
-        solver = Radau(fun, 0.0, y0, float(times[-1]), rtol=opts["rtol"], atol=opts["atol"],
-                       jac=jac if has_jac else None,
-                       first_step=opts["dt"] if opts["dt"] is not None else None)
-        saves: list = [y0 if times[0] <= 0 else None] + [None] * (len(times) - 1)
-        status, steps = Status.COMPLETED, 0
-        y_last, t_last = y0, 0.0
-        while solver.status == "running":
-            if opts["gtol"] is not None and np.linalg.norm(fun(solver.t, solver.y)) <= opts["gtol"]:
-                status = Status.CONVERGED
-                break
-            if steps >= opts["max_steps"]:
-                status = Status.MAX_STEPS
-                break
-            t_old = solver.t
-            msg = solver.step()
-            steps += 1
-            if msg is not None or not np.all(np.isfinite(solver.y)):
-                status = Status.NON_FINITE  # scipy's step-size failure lands here too
-                break
-            dense = solver.dense_output()
-            for i, s in enumerate(times):
-                if saves[i] is None and t_old < s <= solver.t:
-                    saves[i] = dense(s)
-            y_last, t_last = solver.y.copy(), solver.t
-            if np.linalg.norm(y_last) > opts["max_norm"]:
-                status = Status.DIVERGED
-                break
-        n_saved = sum(s is not None for s in saves)
-        for i, s in enumerate(saves[:n_saved]):
-            rec.states[i, b] = torch.as_tensor(s, dtype=dtype, device=dev)
-        rec.next_save[b] = n_saved
-        rec.state[b] = torch.as_tensor(y_last, dtype=dtype, device=dev)
-        rec.t[b] = t_last
-        rec.n_steps[b] = steps
-        rec.status[b] = int(status)
+        row_field = field.rows(slice(b, b + 1)) if hasattr(field, "rows") else field
+        saves, final, t_last, steps, status = _radau_row(row_field, rec.state[b], times, opts, rec)
+        for i, y in enumerate(saves):
+            rec.states[i, b] = torch.as_tensor(y, dtype=final.dtype, device=final.device)
+        rec.next_save[b] = len(saves)
+        rec.state[b], rec.t[b], rec.n_steps[b], rec.status[b] = final, t_last, steps, int(status)
     rec.active[:] = False
 
 
