@@ -257,26 +257,35 @@ def to_torch(exprs: Sequence[sympy.Expr],
 
 def _sigmoid_values(z: Tensor, order: int) -> tuple[Tensor, ...]:
     s = torch.sigmoid(z)
+    if order == 0:
+        return (s,)
     ds = s * (1 - s)
-    return (s, ds, ds * (1 - 2 * s))[: order + 1]
+    return (s, ds) if order == 1 else (s, ds, ds * (1 - 2 * s))
 
 
 def _softplus_values(z: Tensor, order: int) -> tuple[Tensor, ...]:
     sp = torch.logaddexp(z, torch.zeros_like(z))
+    if order == 0:
+        return (sp,)
     s = torch.sigmoid(z)
-    return (sp, s, s * (1 - s))[: order + 1]
+    return (sp, s) if order == 1 else (sp, s, s * (1 - s))
 
 
 def _silu_values(z: Tensor, order: int) -> tuple[Tensor, ...]:
     s = torch.sigmoid(z)
+    if order == 0:
+        return (z * s,)
     ds = s * (1 - s)
-    return (z * s, s + z * ds, 2 * ds + z * ds * (1 - 2 * s))[: order + 1]
+    out = (z * s, s + z * ds)
+    return out if order == 1 else out + (2 * ds + z * ds * (1 - 2 * s),)
 
 
 def _tanh_values(z: Tensor, order: int) -> tuple[Tensor, ...]:
     t = torch.tanh(z)
-    dt = 1 - t * t
-    return (t, dt, -2 * t * dt)[: order + 1]
+    if order == 0:
+        return (t,)
+    dt = torch.addcmul(t.new_ones(()), t, t, value=-1)  # 1 - t², one pass
+    return (t, dt) if order == 1 else (t, dt, -2 * t * dt)
 
 
 _FAST: list[tuple[sympy.Expr, Callable[[Tensor, int], tuple[Tensor, ...]]]] = [

@@ -106,8 +106,9 @@ class GradientFlowField:
         return self.model._risk_and_grad(theta, self._Xd, self.y, self.loss, need_risk=False)[1]
 
     def __call__(self, t: float | Tensor, theta: Tensor) -> Tensor:
-        g = self.grad(theta)
-        return -g if self.metric is None else -self.metric * g
+        v = self.model._risk_and_grad(theta, self._Xd, self.y, self.loss, need_risk=False,
+                                      scale=-1.0)[1]
+        return v if self.metric is None else self.metric * v
 
     def risk(self, theta: Tensor) -> Tensor:
         """``R(θ)``, ``(batch,)``."""
@@ -249,14 +250,19 @@ class _Recorder:
     def advance(self, candidate: Tensor, moved: Tensor, t_new: Tensor | float) -> None:
         """Take ``candidate`` for active rows in ``moved`` unless non-finite or diverged."""
         moved = moved & self.active
-        finite = torch.isfinite(candidate).all(dim=1)
+        norm = torch.linalg.vector_norm(candidate, dim=1)
+        finite = torch.isfinite(norm)
+        if candidate.device.type != "cpu" or not bool(finite.all()):
+            finite = torch.isfinite(candidate).all(dim=1)  # the norm may overflow
         self.stop(moved & ~finite, Status.NON_FINITE)
         moved = moved & finite
-        self.state = torch.where(moved[:, None], candidate, self.state)
+        if candidate.device.type == "cpu" and bool(moved.all()):  # the common case
+            self.state = candidate
+        else:
+            self.state = torch.where(moved[:, None], candidate, self.state)
         self.t = torch.where(moved, t_new, self.t)
         self.n_steps += moved
-        big = torch.linalg.vector_norm(self.state, dim=1) > self.max_norm
-        self.stop(moved & big, Status.DIVERGED)
+        self.stop(moved & (norm > self.max_norm), Status.DIVERGED)
 
     def save(self, rows: Tensor) -> None:
         """Save the state of rows in ``rows`` at each row's next save index."""

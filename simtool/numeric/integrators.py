@@ -92,10 +92,12 @@ def _euler_step(field: Field, t: float, y: Tensor, h: float, k1: Tensor) -> Tens
 
 
 def _rk4_step(field: Field, t: float, y: Tensor, h: float, k1: Tensor) -> Tensor:
-    k2 = field(t + h / 2, y + (h / 2) * k1)
-    k3 = field(t + h / 2, y + (h / 2) * k2)
-    k4 = field(t + h, y + h * k3)
-    return y + (h / 6) * (k1 + 2 * (k2 + k3) + k4)
+    # fused updates; in-place only on buffers allocated here (a field may return aliases)
+    k2 = field(t + h / 2, torch.add(y, k1, alpha=h / 2))
+    k3 = field(t + h / 2, torch.add(y, k2, alpha=h / 2))
+    k4 = field(t + h, torch.add(y, k3, alpha=h))
+    acc = torch.add(k2, k3).mul_(2).add_(k1).add_(k4)
+    return torch.add(y, acc, alpha=h / 6)
 
 
 def _grid(times: Tensor, dt: float, exact: bool) -> tuple[list[float], list[int]]:

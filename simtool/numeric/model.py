@@ -156,43 +156,71 @@ class TwoLayerModel:
         return torch.cat([X, X.new_ones(X.shape[:-1] + (1,))], dim=-1)
 
     # -- core kernels on the design matrix ---------------------------------------
-    def _pre(self, theta: Tensor, Xd: Tensor) -> tuple[Tensor, Tensor]:
-        """Return ``a (B, m)`` and pre-activations ``z (B, n, m)``."""
+    # With a shared X the pre-activations are stored as (n, B, m) (the output of one
+    # GEMM) and handed around as the (B, n, m) view ``permute(1, 0, 2)``; bmm reads
+    # that strided view without copying.
+    def _pre(self, theta: Tensor, Xd: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """``a (B, m)``, pre-activations in storage layout ``z0`` and as ``z (B, n, m)``."""
         B, m, us = theta.shape[0], self.width, self.unit_size
         units = theta[:, : m * us].reshape(B, m, us)
         a, U = units[:, :, 0], units[:, :, 1:]
-        if Xd.ndim == 2:  # one GEMM for the whole batch
-            z = (Xd @ U.reshape(B * m, us - 1).T).view(-1, B, m).permute(1, 0, 2)
-        else:
-            z = Xd @ U.transpose(1, 2)
-        return a, z
+        if Xd.ndim == 2:  # one GEMM (n, d+1) x (d+1, B·m) for the whole batch
+            z0 = (Xd @ U.reshape(B * m, us - 1).T).view(-1, B, m)
+            return a, z0, z0.permute(1, 0, 2)
+        z0 = Xd @ U.transpose(1, 2)
+        return a, z0, z0
 
     def _output(self, theta: Tensor, a: Tensor, s: Tensor) -> Tensor:
-        f = torch.einsum("bnm,bm->bn", s, a)
+        f = torch.bmm(s, a[:, :, None])[:, :, 0]
         if self.net.output_bias:
             f = f + theta[:, -1:]
         return f
 
     def _forward(self, theta: Tensor, Xd: Tensor) -> Tensor:
-        a, z = self._pre(theta, Xd)
-        return self._output(theta, a, self.activation.values(z, 0)[0])
+        a, z0, z = self._pre(theta, Xd)
+        s0 = self.activation.values(z0, 0)[0]
+        return self._output(theta, a, s0.permute(1, 0, 2) if Xd.ndim == 2 else s0)
 
     def _risk_and_grad(self, theta: Tensor, Xd: Tensor, y: Tensor, loss: Loss,
-                       need_risk: bool = True) -> tuple[Tensor | None, Tensor]:
-        B, m = theta.shape[0], self.width
-        a, z = self._pre(theta, Xd)
-        s, ds = self.activation.values(z, 1)
+                       need_risk: bool = True, scale: float = 1.0) -> tuple[Tensor | None, Tensor]:
+        """``(R, scale · ∇R)``; the flow field uses ``scale = -1``.
+
+        Without autograd recording (integrators run under ``no_grad``) the products
+        are written straight into the output's layout (``out=``) and intermediates are
+        updated in place; with autograd the same formulas run out of place.
+        """
+        B, m, us = theta.shape[0], self.width, self.unit_size
+        shared = Xd.ndim == 2
+        a, z0, z = self._pre(theta, Xd)
+        s0, ds0 = self.activation.values(z0, 1)
+        s = s0.permute(1, 0, 2) if shared else s0
         f = self._output(theta, a, s)
         n = z.shape[1]
-        r = loss.derivative(f, y) / n  # (B, n)
-        ga = torch.einsum("bn,bnm->bm", r, s)
-        G = ds * r[:, :, None] * a[:, None, :]  # (B, n, m)
-        if Xd.ndim == 2:
-            Gt = G.permute(1, 0, 2).reshape(n, B * m)
-            gU = (Gt.T @ Xd).view(B, m, -1)
+        r = loss.derivative(f, y) * (scale / n)  # (B, n)
+        rr = r.T[:, :, None] if shared else r[:, :, None]  # r in the layout of z0
+        a0 = a[None] if shared else a[:, None, :]  # a in the layout of z0
+        fold_a = n <= us - 1  # multiply a into the smaller of H and ∂R/∂u
+        if torch.is_grad_enabled():
+            ga = torch.bmm(r[:, None, :], s)[:, 0, :]  # Σ_i r_i σ(z_ik)
+            H0 = ds0 * rr * a0 if fold_a else ds0 * rr  # r_i σ'(z_ik) (a_k)
+            gU = (H0.reshape(n, B * m).T @ Xd).view(B, m, -1) if shared else \
+                H0.transpose(1, 2) @ Xd
+            gU = gU if fold_a else gU * a[:, :, None]
+            grad = torch.cat([ga[:, :, None], gU], dim=2).reshape(B, -1)
         else:
-            gU = G.transpose(1, 2) @ Xd
-        grad = torch.cat([ga[:, :, None], gU], dim=2).reshape(B, -1)
+            grad = theta.new_empty(B, m * us)
+            units = grad.view(B, m, us)
+            torch.bmm(r[:, None, :], s, out=units[:, :, 0].unsqueeze(1))
+            # s is not read after this point, so σ and σ' may alias (e.g. exp)
+            H0 = ds0.mul_(rr)
+            if fold_a:
+                H0.mul_(a0)
+            if shared:
+                torch.mm(H0.view(n, B * m).T, Xd, out=units[:, :, 1:].reshape(B * m, us - 1))
+            else:
+                torch.bmm(H0.transpose(1, 2), Xd, out=units[:, :, 1:])
+            if not fold_a:
+                units[:, :, 1:].mul_(a[:, :, None])
         if self.net.output_bias:
             grad = torch.cat([grad, r.sum(1, keepdim=True)], dim=1)
         risk = loss.value(f, y).mean(1) if need_risk else None
@@ -210,7 +238,7 @@ class TwoLayerModel:
         theta = self._check_theta(theta)
         Xd = self._design(self.as_inputs(X))
         B = theta.shape[0]
-        a, z = self._pre(theta, Xd)
+        a, _, z = self._pre(theta, Xd)
         s, ds = self.activation.values(z, 1)
         n = z.shape[1]
         Xb = Xd[None, :, None, :] if Xd.ndim == 2 else Xd[:, :, None, :]

@@ -201,3 +201,20 @@ def test_input_validation():
         model.sample_theta(2, generator=None)  # type: ignore[arg-type]
     with pytest.raises(ArchitectureError):
         TwoLayerModel("tanh")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("n", [3, 40])  # n ≤ d+1 and n > d+1 take different branches
+@pytest.mark.parametrize("per_row", [False, True])
+@pytest.mark.parametrize("output_bias", [False, True])
+@pytest.mark.parametrize("act", ["tanh", "exp", "identity"])  # exp: σ and σ' alias
+def test_in_place_kernel_equals_autograd_kernel(n, per_row, output_bias, act):
+    model, X, y, theta = _setup(act, width=3, d=4, output_bias=output_bias, n=n)
+    if per_row:
+        X, y = X.expand(4, -1, -1), y.expand(4, -1)
+    field = GradientFlowField(model, X, y, "huber")
+    with torch.no_grad():
+        fast = field(0.0, theta)
+    with torch.enable_grad():
+        slow = field(0.0, theta)
+    torch.testing.assert_close(fast, slow, rtol=1e-14, atol=1e-15)
+    torch.testing.assert_close(slow, -model.risk_grad(theta, X, y, "huber"), rtol=0, atol=0)
