@@ -36,7 +36,8 @@ class _Version(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         from .. import __version__
 
-        parser.exit(0, f"simtool {__version__}\n")
+        print(f"simtool {__version__}")
+        parser.exit(0)
 
 
 def _build(command: str | None) -> argparse.ArgumentParser:

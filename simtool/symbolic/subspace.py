@@ -119,9 +119,9 @@ class Subspace:
     def span(cls, ambient: int, vectors: Iterable[Sequence[object]]) -> Subspace:
         """Subspace spanned by the given (dense) vectors."""
         vecs = [_as_dict(v, ambient) for v in vectors]
-        spanned = Subspace(ambient, rref(vecs))  # rows = a basis of the span
-        # equations = null space of the span's basis rows
-        return cls.from_equations(ambient, [dict(enumerate(v)) for v in spanned.basis_of_orthogonal()])
+        complement = Subspace(ambient, rref(vecs))  # {θ : v·θ = 0 for all v} = span^⊥
+        # the span's equations are a basis of its orthogonal complement
+        return cls.from_equations(ambient, [dict(enumerate(v)) for v in complement.basis()])
 
     # -- identity -----------------------------------------------------------
     @property
