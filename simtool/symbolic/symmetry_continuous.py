@@ -82,8 +82,12 @@ def continuous_symmetries(net: TwoLayerNet):
         ok, ev = _check(after, u + c)
         out.append(ContinuousSymmetry(
             "flip with output-bias shift",
-            f"(a_k, w_k, b_k, c) → (−a_k, −w_k, −b_k, c + {2 * s0}·a_k)",
+            f"(a_k, w_k, b_k, c) → (−a_k, −w_k, −b_k, c + {_coef(2 * s0)}a_k)",
             "linear but not orthogonal: Fix is {unit k zero}, which is NOT a SIM when σ(0) ≠ 0",
             ok, ev,
         ))
     return tuple(out)
+
+
+def _coef(c: sympy.Expr) -> str:
+    return "" if c == 1 else f"{c}·"
