@@ -215,7 +215,8 @@ class UnitStructure:
             for i, b in enumerate(free):
                 units = b.units + (zero.units if zero else ())
                 rest = [c for k, c in enumerate(free) if k != i]
-                yield UnitStructure(self.width, self.kind, tuple(sorted(rest + [_norm_block([(u, 1) for u in units], True)])))
+                zero_block = _norm_block([(u, 1) for u in units], True)
+                yield UnitStructure(self.width, self.kind, tuple(sorted(rest + [zero_block])))
         elif self.kind is Kind.EVEN:
             for i, b in enumerate(free):
                 rest = [c for k, c in enumerate(free) if k != i] + fixed

@@ -80,7 +80,7 @@ def rref(rows: Iterable[dict[int, Fraction]]) -> tuple[Row, ...]:
         inv = 1 / row[p]
         row = {c: v * inv for c, v in row.items()}
         # reduce the other rows by the new pivot
-        for q, other in basis.items():
+        for other in basis.values():
             if p in other:
                 f = other[p]
                 for c, v in row.items():

@@ -133,11 +133,12 @@ def concrete_residuals(net: TwoLayerNet, S: Subspace, rows: list[int] | None = N
     """Stage 2 (and the brute-force oracle): residuals ``n·∇f`` with the actual σ (sympy)."""
     th = net.symbols
     f = net.function()
-    sub = {th[i]: sum((c * th[j] for j, c in form.items()), sympy.Integer(0)) for i, form in enumerate(S.parametrization)}
+    zero = sympy.Integer(0)
+    sub = {th[i]: sum((c * th[j] for j, c in form.items()), zero) for i, form in enumerate(S.parametrization)}
     rows = range(len(S.equations)) if rows is None else rows
     out = []
     for r in rows:
-        expr = sum((sympy.Rational(n.numerator, n.denominator) * sympy.diff(f, th[i]) for i, n in S.equations[r]), sympy.Integer(0))
+        expr = sum((sympy.Rational(n.numerator, n.denominator) * sympy.diff(f, th[i]) for i, n in S.equations[r]), zero)
         out.append(expr.xreplace(sub))
     return out
 
