@@ -76,6 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SimtoolError as exc:
         print(f"simtool {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `simtool enumerate … | head`: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:  # pragma: no cover
         print("simtool: interrupted", file=sys.stderr)
         return 130

@@ -57,8 +57,8 @@ def continuous_symmetries(net: TwoLayerNet):
         ok, ev = _check(shifted, u)
         out.append(ContinuousSymmetry(
             "bias/output trade-off",
-            f"(a_k, b_k) → (a_k e^(-{kappa}β), b_k + β)",
-            "non-orthogonal: conserves a_k² − b_k²/κ-type quantity; no SIM for free",
+            f"(a_k, b_k) → (a_k e^(−{_coef(kappa).rstrip('·')}β), b_k + β)",
+            f"non-orthogonal: conserves {_coef(kappa)}a_k²/2 − b_k under gradient flow; no SIM for free",
             ok, ev,
         ))
 
