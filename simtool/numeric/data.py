@@ -344,6 +344,7 @@ def make_dataset(
     input_dim: int | None = None,
     rng: np.random.Generator,
     activation=None,
+    binary: bool = False,
 ) -> Dataset:
     """Build the data set named ``spec`` (a registry name or a ``.npz``/``.csv`` path).
 
@@ -361,12 +362,24 @@ def make_dataset(
         The only source of randomness.
     activation : Activation, optional
         The teacher's activation (``teacher`` only; default tanh).
+    binary : bool
+        Replace the targets of the synthetic sets (``teacher``, ``gaussian``) by
+        their signs ``±1`` (for the ``logistic`` loss).  ``digits`` is already ``±1``;
+        file targets are never changed.
+
+    >>> ds = make_dataset("gaussian", n_samples=4, rng=np.random.default_rng(1), binary=True)
+    >>> sorted(set(ds.y.tolist())) <= [-1.0, 1.0]
+    True
     """
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a numpy.random.Generator")
     name = str(spec)
     if name in DATASETS:
-        return DATASETS[name].make(n_samples, input_dim, rng, activation)
+        ds = DATASETS[name].make(n_samples, input_dim, rng, activation)
+        if binary and name in ("teacher", "gaussian"):
+            y = _freeze(np.where(ds.y > 0, 1.0, -1.0))
+            ds = Dataset(ds.name, ds.x, y, MappingProxyType({**ds.info, "targets": "sign, ±1"}))
+        return ds
     if name.lower().endswith((".npz", ".csv")):
         x, y = load_arrays(name)
         x, y = validate_arrays(x, y, input_dim=input_dim, source=name)

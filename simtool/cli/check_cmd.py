@@ -1,0 +1,285 @@
+"""``simtool check``: confirm the lattice of SIMs by batched gradient-flow simulation.
+
+torch and the numeric engine are imported inside :func:`run` only, so building the
+parser (``simtool --help``) stays cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from ..errors import ArchitectureError, DataError, SimtoolError
+
+DEFAULT_ACTIVATION = "tanh"
+DEFAULT_DATA = "teacher"
+
+EPILOG = """\
+For every selected lattice element the checks of math.md §8 run on batches of
+trajectories: stays (started on the SIM and its symmetric images, the flow stays on it to
+round-off), control (started on a non-invariant look-alike, it leaves), reduces (the wide
+trajectory equals the lifted narrow metric flow, and the naive Euclidean flow does not),
+equiv (φ_t(gθ) = gφ_t(θ)), risk (R never rises). --stability adds a start ε off the SIM.
+
+Exit status: 0 every check confirmed (or not applicable); 1 some check violated;
+3 nothing violated but some check inconclusive (e.g. trajectories diverged or barely
+moved); 2 invalid input.
+"""
+
+
+class LazyChoices:
+    """``choices=`` read from a registry on first use.
+
+    The integrator and loss registries live in modules that import torch; the
+    top-level ``simtool --help`` builds every sub-parser, so the registries are read
+    only when a choice is validated or listed.
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._names: list[str] | None = None
+
+    def _load(self) -> list[str]:
+        if self._names is None:
+            if self.kind == "integrators":
+                from ..numeric.integrators import INTEGRATORS as reg
+            elif self.kind == "losses":
+                from ..numeric.losses import LOSSES as reg
+            else:
+                from ..numeric.data import DATASETS as reg
+            self._names = list(reg)
+        return self._names
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._load()
+
+    def __iter__(self):
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+def add_common_flow_options(p: argparse.ArgumentParser) -> None:
+    """Network, data, loss and integrator options shared by ``check`` and ``simulate``."""
+    integrators, losses = LazyChoices("integrators"), LazyChoices("losses")
+    p.add_argument("--width", required=True, metavar="N", help="number of hidden units m (≥ 1)")
+    p.add_argument("--activation", default=DEFAULT_ACTIVATION, metavar="NAME|EXPR",
+                   help=f"registry name or an expression in z (default: {DEFAULT_ACTIVATION})")
+    p.add_argument("--input-dim", default=None, metavar="D",
+                   help="input dimension d (default: 1 for synthetic data, the file's for files, "
+                   "64 for digits; fewer for digits = principal components)")
+    p.add_argument("--no-bias", action="store_true", help="hidden units without biases b_k")
+    p.add_argument("--output-bias", action="store_true", help="add an output bias c")
+    p.add_argument("--loss", default="mse", choices=losses, metavar="NAME",
+                   help="per-sample loss: %(choices)s (default: mse)")
+    p.add_argument("--data", default=DEFAULT_DATA, metavar="NAME|FILE",
+                   help="data set: teacher, gaussian, digits (the registry of "
+                   "simtool.numeric.data), or a .npz (arrays x, y) / .csv (last column y, or a "
+                   "header x…,y) file (default: teacher)")
+    p.add_argument("--n-samples", type=int, default=None, metavar="N",
+                   help="number of samples (default: 32 for synthetic sets and digits, all rows "
+                   "of a file)")
+    p.add_argument("--t-max", type=float, default=1.0, metavar="T",
+                   help="final time of the flow (default: 1)")
+    p.add_argument("--integrator", default="rk4", choices=integrators, metavar="NAME",
+                   help="integrator: %(choices)s (default: rk4)")
+    p.add_argument("--dt", type=float, default=None,
+                   help="step size (fixed-step, gd/sgd learning rate; default t-max/50) or the "
+                   "initial step of adaptive integrators")
+    p.add_argument("--rtol", type=float, default=1e-10, help="adaptive integrators (default 1e-10)")
+    p.add_argument("--atol", type=float, default=1e-12, help="adaptive integrators (default 1e-12)")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="default: cpu")
+    p.add_argument("--threads", type=int, default=1, metavar="N",
+                   help="torch CPU threads (default: 1; the batched problems are small and extra "
+                   "threads mostly add synchronisation)")
+    p.add_argument("--seed", type=int, default=0, help="seed of data and initial conditions")
+
+
+def add_parser(subparsers, name: str, summary: str) -> None:
+    p = subparsers.add_parser(
+        name, help=summary, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Confirm by float64 gradient-flow simulation that each symmetry-induced "
+        "subspace of a two-layer net is invariant, that look-alikes are not, and that the flow "
+        "on a SIM is the narrow net's metric flow.",
+    )
+    add_common_flow_options(p)
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--element", action="append", metavar="ID",
+                       help="check this lattice element (repeatable; ids from `simtool enumerate`)")
+    which.add_argument("--all", action="store_true", help="check every element (the default)")
+    p.add_argument("--up-to-symmetry", action="store_true",
+                   help="check one representative per symmetry class")
+    p.add_argument("--n-traj", type=int, default=256, metavar="N",
+                   help="trajectories per check (default: 256)")
+    p.add_argument("--stability", action="store_true",
+                   help="also start ε off each SIM and report attraction or repulsion")
+    p.add_argument("--no-proofs", action="store_true", help="skip the exact tangency proofs")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    p.add_argument("--plot", metavar="DIR", help="write PNG figures into DIR")
+    p.set_defaults(run=run)
+
+
+def positive(name: str, value, *, integer: bool = False):
+    """Validate a positive finite number from the command line (``None`` passes)."""
+    if value is None:
+        return None
+    ok = value > 0 and math.isfinite(value) and (not integer or int(value) == value)
+    if not ok:
+        kind = "a positive integer" if integer else "a positive finite number"
+        raise SimtoolError(f"{name} must be {kind}, got {value!r}")
+    return value
+
+
+def build_problem(args):
+    """Network, data set and :class:`FlowSetup` from the shared options."""
+    import numpy as np
+    import torch
+
+    from ..numeric.check_setup import FlowSetup
+    from ..numeric.data import make_dataset
+    from ..symbolic.activation import get_activation
+    from ..symbolic.network import TwoLayerNet, check_width
+
+    width = check_width(args.width, limit=10_000)
+    act = get_activation(args.activation)
+    d = None if args.input_dim is None else check_width(args.input_dim, what="input dimension",
+                                                        limit=10_000)
+    for opt in ("n_samples", "threads"):
+        positive("--" + opt.replace("_", "-"), getattr(args, opt), integer=True)
+    for opt in ("t_max", "dt", "rtol", "atol"):
+        positive("--" + opt.replace("_", "-"), getattr(args, opt))
+    if args.threads:
+        torch.set_num_threads(int(args.threads))
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise SimtoolError("--device cuda requested but CUDA is not available here "
+                           "(torch.cuda.is_available() is False); use --device cpu")
+    rng = np.random.default_rng(args.seed)
+    data = make_dataset(args.data, n_samples=args.n_samples, input_dim=d, rng=rng, activation=act,
+                        binary=args.loss == "logistic")
+    net = TwoLayerNet(width, act, data.input_dim, bias=not args.no_bias,
+                      output_bias=args.output_bias)
+    if net.dim > 100_000:
+        raise ArchitectureError(f"{net.dim} parameters is too many for batched simulation")
+    setup = FlowSetup(net, data.x, data.y, loss=args.loss, integrator=args.integrator,
+                      t_max=args.t_max, dt=args.dt, rtol=args.rtol, atol=args.atol,
+                      device=args.device, seed=args.seed)
+    return net, data, setup
+
+
+def _select(args, net):
+    """The lattice and the elements to check."""
+    from ..errors import TooLargeError
+    from ..symbolic.lattice import LatticeElement, enumerate_classes, enumerate_lattice
+
+    prove = not args.no_proofs and net.activation.analytic
+    try:
+        lat = enumerate_lattice(net, prove=prove)
+    except TooLargeError:
+        if not args.up_to_symmetry:
+            raise
+        lat = enumerate_classes(net, prove=prove)
+        return lat, [LatticeElement(c.id, lat, c.representative, c.id) for c in lat.classes]
+    if args.element:
+        ids = [i.strip() for e in args.element for i in e.split(",") if i.strip()]
+        known = {e.id for e in lat.elements}
+        bad = [i for i in ids if i not in known]
+        if bad:
+            raise ArchitectureError(f"unknown element {bad[0]!r}; this lattice has "
+                                    f"{lat.elements[0].id}..{lat.elements[-1].id}")
+        chosen = [lat.element(i) for i in dict.fromkeys(ids)]
+        if args.up_to_symmetry:
+            reps = {e.class_id: e for e in lat.representatives()}
+            chosen = list({e.class_id: reps[e.class_id] for e in chosen}.values())
+        return lat, chosen
+    if args.up_to_symmetry:
+        return lat, list(lat.representatives())
+    return lat, list(lat.elements)
+
+
+def _progress(enabled: bool, total: int):
+    from contextlib import nullcontext
+
+    if not enabled:
+        return nullcontext(None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=Console(stderr=True), transient=True)
+
+
+def config_json(args, net, data, setup) -> dict:
+    from .. import __version__
+
+    return {
+        "simtool_version": __version__,
+        "seed": args.seed,
+        "network": {"width": net.width, "activation": net.activation.name,
+                    "input_dim": net.input_dim, "bias": net.bias,
+                    "output_bias": net.output_bias, "dim": net.dim},
+        "data": {"name": data.name, "n_samples": data.n_samples, "input_dim": data.input_dim,
+                 **{k: v for k, v in data.info.items() if isinstance(v, (str, int, float, bool))}},
+        "flow": setup.describe(),
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from ..numeric.checks import check_elements, exit_status
+
+    positive("--n-traj", args.n_traj, integer=True)
+    net, data, setup = build_problem(args)
+    lat, elements = _select(args, net)
+    gen = torch.Generator().manual_seed(int(args.seed))
+    reports = []
+    show = not args.json and sys.stderr.isatty()
+    with _progress(show, len(elements)) as bar:
+        task = bar.add_task("check", total=len(elements)) if bar is not None else None
+        for chunk, reps in check_elements(setup, elements, symmetries=lat.symmetries.generators,
+                                          n_traj=args.n_traj, generator=gen,
+                                          stability=args.stability):
+            reports.extend(reps)
+            if bar is not None:
+                bar.advance(task, len(chunk))
+    status = exit_status(reports)
+    plots: list[str] = []
+    if args.plot:
+        from ..report.check_plots import write_check_plots
+
+        try:
+            plots = write_check_plots(reports, args.plot)
+        except OSError as exc:
+            raise DataError(f"cannot write plots into {args.plot!r}: {exc.strerror or exc}") from None
+    config = config_json(args, net, data, setup)
+    config["n_traj"] = args.n_traj
+    config["group"] = lat.symmetries.group_name
+    config["generators"] = [g.label for g in lat.symmetries.generators]
+    if args.json:
+        from ..report.check_view import check_json
+
+        doc = check_json(reports, config=config, exit_status=status)
+        if plots:
+            doc["plots"] = plots
+        json.dump(doc, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return status
+    from rich.console import Console
+
+    from ..report.check_view import print_check_report
+
+    con = Console(width=None if sys.stdout.isatty() else 200, soft_wrap=False)
+    flow = setup.describe()
+    step = (f"dt = {flow['dt']:g}" if flow["dt"] is not None else "") + (
+        f"rtol = {flow['rtol']:g}" if flow["rtol"] is not None else "")
+    header = (f"simtool check: {net.describe()} (D = {net.dim}); data {data.describe()}; "
+              f"loss {setup.loss}; {setup.integrator} {step.strip()}, t ∈ [0, {setup.t_max:g}]; "
+              f"{args.n_traj} trajectories per check; symmetry group {lat.symmetries.group_name}; "
+              f"seed {args.seed}")
+    print_check_report(reports, header=header, console=con, exit_status=status)
+    if plots:
+        con.print(f"wrote {len(plots)} figure(s) into {args.plot}", highlight=False)
+    return status

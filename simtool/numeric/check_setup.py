@@ -1,0 +1,372 @@
+r"""What every numerical check shares: the flow set-up, the result type, tolerances.
+
+A :class:`FlowSetup` fixes the network, the data, the loss and the integrator; its
+:meth:`FlowSetup.run` integrates a batch of initial conditions, optionally on a
+narrower net with a diagonal metric (math.md §5).  Every check returns a frozen
+:class:`CheckResult`: a verdict (``confirmed``, ``violated``, ``inconclusive``, or
+``n/a`` when the check says nothing for this subspace, e.g. "stays" on the whole
+space), the reason in words, the measured figures, and the traces a plot needs.
+Nothing passes silently: a trivial check is ``n/a`` with its reason, a check whose
+trajectories failed or did not move is ``inconclusive``.
+
+Tolerances (floating point gives evidence, never proof; conventions.md rule 7):
+
+* round-off: a trajectory that should stay on a subspace may leave it by at most
+  ``ROUNDOFF_FACTOR · ε · max(n_steps, 1)`` relative to ``‖θ‖`` (``ε`` the machine
+  epsilon of the dtype, ``n_steps`` the integrator steps of that run);
+* integrator accuracy (comparing two different flows, e.g. wide vs reduced):
+  ``ACCURACY_FACTOR · rtol`` for adaptive integrators; fixed-step and discrete
+  methods commute exactly with the linear maps involved, so there the round-off
+  tolerance times ``AMPLIFICATION`` applies;
+* a control has "left" when its distance grows by at least ``CONTROL_GROWTH`` over
+  ``max(dist(0), ε)`` and ends above ``CONTROL_GROWTH`` times the round-off tolerance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import SimtoolError
+from ..symbolic.network import TwoLayerNet
+from .flow import FlowResult, GradientFlowField
+from .integrators import get_integrator, integrate
+from .losses import get_loss
+from .model import TwoLayerModel
+
+__all__ = [
+    "CONFIRMED",
+    "VIOLATED",
+    "INCONCLUSIVE",
+    "NOT_APPLICABLE",
+    "VERDICTS",
+    "DEFAULT_STEPS",
+    "ROUNDOFF_FACTOR",
+    "ACCURACY_FACTOR",
+    "AMPLIFICATION",
+    "CONTROL_GROWTH",
+    "MIN_MOVEMENT",
+    "CheckResult",
+    "FlowSetup",
+    "FlowBatch",
+    "worst",
+]
+
+CONFIRMED, VIOLATED, INCONCLUSIVE, NOT_APPLICABLE = "confirmed", "violated", "inconclusive", "n/a"
+#: verdicts from best to worst (``worst`` picks the last one present)
+VERDICTS = (NOT_APPLICABLE, CONFIRMED, INCONCLUSIVE, VIOLATED)
+
+#: fixed-step methods take ``t_max / DEFAULT_STEPS`` as step size unless told otherwise
+DEFAULT_STEPS = 50
+#: round-off budget per integrator step, in units of machine epsilon
+ROUNDOFF_FACTOR = 16.0
+#: two flows agree "to integrator accuracy" within this multiple of rtol (adaptive)
+ACCURACY_FACTOR = 1000.0
+#: extra room for round-off amplified along a trajectory (comparisons of two runs)
+AMPLIFICATION = 1000.0
+#: a control must grow its distance by at least this factor
+CONTROL_GROWTH = 1e4
+#: a "stays" run whose trajectories moved less than this (relative) is inconclusive
+MIN_MOVEMENT = 1e-6
+
+
+def worst(verdicts) -> str:
+    """The worst verdict in an iterable (``n/a`` if empty).
+
+    >>> worst(["confirmed", "n/a", "inconclusive"])
+    'inconclusive'
+    """
+    rank = {v: i for i, v in enumerate(VERDICTS)}
+    return max(verdicts, key=rank.__getitem__, default=NOT_APPLICABLE)
+
+
+@dataclass(frozen=True, eq=False)
+class CheckResult:
+    """Outcome of one numerical check.
+
+    Attributes
+    ----------
+    check : str
+        ``stays``, ``control``, ``stability``, ``reduces``, ``equivariance``, ``risk``.
+    verdict : str
+        One of :data:`VERDICTS`.
+    reason : str
+        Why, in words, with the numbers that decided it.
+    figures : Mapping
+        The measured numbers (JSON-friendly scalars and strings).
+    traces : Mapping
+        numpy arrays for plots (``times`` and per-trajectory series); not compared.
+    """
+
+    check: str
+    verdict: str
+    reason: str
+    figures: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    traces: Mapping[str, np.ndarray] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False
+    )
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+        object.__setattr__(self, "figures", MappingProxyType(dict(self.figures)))
+        object.__setattr__(self, "traces", MappingProxyType(dict(self.traces)))
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (without traces)."""
+        return {"verdict": self.verdict, "reason": self.reason, "figures": dict(self.figures)}
+
+
+def _copy(a: Any) -> Any:
+    """A writable copy of numpy input (torch warns on read-only arrays)."""
+    return np.array(a, dtype=np.float64) if isinstance(a, np.ndarray) else a
+
+
+def _device(device: str | torch.device) -> torch.device:
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise SimtoolError(
+            f"device {str(device)!r} requested but CUDA is not available here; use --device cpu"
+        )
+    if dev.type not in ("cpu", "cuda"):
+        raise SimtoolError(f"unknown device {str(device)!r}; choose cpu or cuda")
+    return dev
+
+
+@dataclass(frozen=True, eq=False)
+class FlowSetup:
+    """Network, data, loss and integrator of a batch of gradient flows.
+
+    Parameters
+    ----------
+    net : TwoLayerNet
+        The (wide) network; reduced flows pass their own narrow net to :meth:`run`.
+    X, y : array-like
+        Inputs ``(n, d)`` and targets ``(n,)``.
+    loss : str
+        A key of :data:`~simtool.numeric.losses.LOSSES`.
+    integrator : str
+        A key of :data:`~simtool.numeric.integrators.INTEGRATORS`.
+    t_max : float
+        Final time (``gd``/``sgd``: number of steps times ``dt``).
+    dt : float, optional
+        Step size (fixed-step methods; default ``t_max / DEFAULT_STEPS``) or the
+        initial step of adaptive ones.
+    rtol, atol : float
+        Tolerances of adaptive integrators.
+    n_save : int
+        Number of equally spaced save times in ``[0, t_max]``.
+    device : str
+        ``cpu`` or ``cuda`` (refused with a clear message when unavailable).
+    seed : int
+        Seed of the minibatch stream of ``sgd`` (identical for every run, so wide and
+        reduced runs see the same minibatches).
+    """
+
+    net: TwoLayerNet
+    X: Any
+    y: Any
+    loss: str = "mse"
+    integrator: str = "rk4"
+    t_max: float = 1.0
+    dt: float | None = None
+    rtol: float = 1e-10
+    atol: float = 1e-12
+    n_save: int = 41
+    max_steps: int = 100_000
+    device: str = "cpu"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        dev = _device(self.device)
+        get_loss(self.loss)
+        integ = get_integrator(self.integrator)
+        if not (isinstance(self.t_max, (int, float)) and self.t_max > 0 and math.isfinite(self.t_max)):
+            raise SimtoolError(f"t_max must be a positive finite number, got {self.t_max!r}")
+        if int(self.n_save) < 2:
+            raise SimtoolError(f"n_save must be at least 2, got {self.n_save!r}")
+        dt = self.dt
+        if dt is None and not integ.adaptive:
+            dt = self.t_max / DEFAULT_STEPS
+        object.__setattr__(self, "dt", dt)
+        model = TwoLayerModel(self.net, device=dev)
+        X = model.as_inputs(_copy(self.X))
+        object.__setattr__(self, "X", X)
+        object.__setattr__(self, "y", model.as_targets(_copy(self.y), X, get_loss(self.loss)))
+
+    # -- derived ------------------------------------------------------------------
+    @property
+    def torch_device(self) -> torch.device:
+        return self.X.device
+
+    @property
+    def eps(self) -> float:
+        return float(torch.finfo(torch.float64).eps)
+
+    @property
+    def adaptive(self) -> bool:
+        return get_integrator(self.integrator).adaptive
+
+    @property
+    def stochastic(self) -> bool:
+        return get_integrator(self.integrator).stochastic
+
+    @property
+    def discrete(self) -> bool:
+        """``gd``/``sgd``: the iteration itself, not a discretised flow."""
+        return self.integrator in ("gd", "sgd")
+
+    @property
+    def save_times(self) -> torch.Tensor:
+        return torch.linspace(0.0, float(self.t_max), int(self.n_save), dtype=torch.float64)
+
+    def roundoff_tol(self, n_steps: int) -> float:
+        """Round-off tolerance for a run of ``n_steps`` steps (see module docstring)."""
+        return ROUNDOFF_FACTOR * self.eps * max(int(n_steps), 1)
+
+    def accuracy_tol(self, n_steps: int) -> float:
+        """Tolerance for the agreement of two different (but equal in exact math) runs."""
+        base = AMPLIFICATION * self.roundoff_tol(n_steps)
+        return max(base, ACCURACY_FACTOR * self.rtol) if self.adaptive else base
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready summary of the set-up."""
+        return {
+            "net": self.net.describe(),
+            "loss": self.loss,
+            "integrator": self.integrator,
+            "t_max": self.t_max,
+            "dt": self.dt,
+            "rtol": self.rtol if self.adaptive else None,
+            "atol": self.atol if self.adaptive else None,
+            "n_samples": int(self.X.shape[0]),
+            "device": str(self.torch_device),
+        }
+
+    # -- flows ----------------------------------------------------------------------
+    def field(self, net: TwoLayerNet | None = None, metric=None) -> GradientFlowField:
+        model = TwoLayerModel(net or self.net, device=self.torch_device)
+        return GradientFlowField(model, self.X, self.y, self.loss, metric=metric)
+
+    def risk(self, theta: torch.Tensor, net: TwoLayerNet | None = None) -> torch.Tensor:
+        """``R(θ)`` for rows of ``θ`` (any leading shape)."""
+        f = self.field(net)
+        flat = theta.reshape(-1, theta.shape[-1])
+        return f.risk(flat).reshape(theta.shape[:-1])
+
+    def run(
+        self,
+        theta0: torch.Tensor,
+        *,
+        net: TwoLayerNet | None = None,
+        metric=None,
+        mask: torch.Tensor | None = None,
+    ) -> FlowResult:
+        """Integrate from the rows of ``theta0``.
+
+        ``metric`` is a diagonal ``M`` (``(D,)`` or one row per trajectory, math.md
+        §5); ``mask`` (``(D,)`` or ``(batch, D)``, 0/1) zeroes the velocity of frozen
+        coordinates.
+        """
+        fld = self.field(net, metric)
+        call: Any = fld if mask is None else _Masked(fld, mask.to(self.torch_device))
+        gen = None
+        kwargs: dict[str, Any] = {}
+        if self.stochastic:
+            gen = torch.Generator(device="cpu").manual_seed(int(self.seed))
+            kwargs["batch_size"] = max(1, int(self.X.shape[0]) // 4)
+        return integrate(
+            call,
+            theta0.to(self.torch_device),
+            float(self.t_max),
+            method=self.integrator,
+            dt=self.dt,
+            rtol=self.rtol,
+            atol=self.atol,
+            max_steps=self.max_steps,
+            save_at=self.save_times,
+            generator=gen,
+            **kwargs,
+        )
+
+
+class _Masked:
+    """A field with some coordinates frozen; keeps ``subset``/``n_samples`` for sgd."""
+
+    def __init__(self, fld: GradientFlowField, mask: torch.Tensor) -> None:
+        self.fld, self.mask = fld, mask
+        self.n_samples = fld.n_samples
+
+    def __call__(self, t, th):
+        return self.fld(t, th) * self.mask
+
+    def subset(self, index):
+        sub = self.fld.subset(index)
+        return lambda t, th: sub(t, th) * self.mask
+
+
+def _slice(res: FlowResult, rows: slice) -> FlowResult:
+    return FlowResult(res.times, res.states[:, rows], res.final[rows], res.status[rows],
+                      res.t_final[rows], res.n_steps[rows], res.n_rejected[rows], res.n_evals,
+                      res.method)
+
+
+class FlowBatch:
+    """Collect flows of one :class:`FlowSetup` and integrate them together.
+
+    Rows are independent for every integrator (per-row step control for dopri5, one
+    shared minibatch stream for sgd), so integrating many small jobs as one batch per
+    network gives the same trajectories as separate runs, with fewer, larger calls.
+    :meth:`add` returns a handle; after :meth:`run`, calling the handle gives that
+    job's own :class:`~simtool.numeric.flow.FlowResult`.
+    """
+
+    def __init__(self, setup: FlowSetup) -> None:
+        self.setup = setup
+        self._jobs: dict[TwoLayerNet, list[tuple[torch.Tensor, Any, Any]]] = {}
+        self._results: dict[TwoLayerNet, FlowResult] | None = None
+
+    def add(self, theta0: torch.Tensor, *, net: TwoLayerNet | None = None, metric=None,
+            frozen: tuple[int, ...] = ()):
+        """Queue ``theta0`` (``(batch, D)``); ``metric``/``frozen`` as in :meth:`FlowSetup.run`."""
+        net = net or self.setup.net
+        jobs = self._jobs.setdefault(net, [])
+        start = sum(len(t) for t, _, _ in jobs)
+        jobs.append((theta0, metric, tuple(frozen)))
+        rows = slice(start, start + len(theta0))
+        self._results = None
+
+        def handle() -> FlowResult:
+            if self._results is None:
+                raise RuntimeError("FlowBatch.run() has not been called")
+            return _slice(self._results[net], rows)
+
+        return handle
+
+    def run(self) -> None:
+        dev = self.setup.torch_device
+        out = {}
+        for net, jobs in self._jobs.items():
+            theta = torch.cat([t.to(dev) for t, _, _ in jobs])
+            metric = mask = None
+            if any(m is not None for _, m, _ in jobs):
+                metric = torch.cat([
+                    (torch.ones(net.dim, dtype=theta.dtype, device=dev) if m is None
+                     else torch.as_tensor(m, dtype=theta.dtype, device=dev)).expand(len(t), net.dim)
+                    for t, m, _ in jobs
+                ])
+            if any(f for _, _, f in jobs):
+                mask = torch.ones_like(theta)
+                start = 0
+                for t, _, f in jobs:
+                    if f:
+                        mask[start:start + len(t), list(f)] = 0.0
+                    start += len(t)
+            out[net] = self.setup.run(theta, net=net, metric=metric, mask=mask)
+        self._results = out
