@@ -280,11 +280,24 @@ def _silu_values(z: Tensor, order: int) -> tuple[Tensor, ...]:
     return out if order == 1 else out + (2 * ds + z * ds * (1 - 2 * s),)
 
 
+def _tanh(z: Tensor) -> Tensor:
+    """``tanh`` as ``sign(z) · e / (e + 2)`` with ``e = expm1(2 min(|z|, 20))``.
+
+    About twice as fast as ``torch.tanh`` in float64 on CPU, within a few ulp of it,
+    and exactly odd by construction (sign flips of units stay exact symmetries);
+    ``tanh(20) = 1`` in float64.  Inside autograd ``torch.tanh`` is used.
+    """
+    if torch.is_grad_enabled() or z.device.type != "cpu":
+        return torch.tanh(z)
+    e = z.abs().clamp_(max=20.0).mul_(2.0).expm1_()
+    return e.div_(e + 2.0).copysign_(z)
+
+
 def _tanh_values(z: Tensor, order: int) -> tuple[Tensor, ...]:
-    t = torch.tanh(z)
+    t = _tanh(z)
     if order == 0:
         return (t,)
-    dt = torch.addcmul(t.new_ones(()), t, t, value=-1)  # 1 - t², one pass
+    dt = 1 - t * t
     return (t, dt) if order == 1 else (t, dt, -2 * t * dt)
 
 

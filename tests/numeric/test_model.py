@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from simtool.bridge import to_torch, torch_activation
 from simtool.errors import ActivationError, ArchitectureError, DataError
 from simtool.numeric import GradientFlowField, TwoLayerModel, get_loss
+from simtool.numeric import model as model_module
 from simtool.symbolic.activation import REGISTRY, Z, get_activation
 from tests.tolerances import BATCH_VS_SINGLE
 
@@ -35,6 +36,32 @@ def test_bridge_matches_sympy(name):
             assert math.isclose(got[i].item(), ref, rel_tol=1e-13, abs_tol=1e-13), (name, expr, p)
     for got, ref in ((tact.sigma(z), s), (tact.dsigma(z), ds), (tact.d2sigma(z), d2s)):
         torch.testing.assert_close(got, ref, rtol=1e-15, atol=1e-15)
+
+
+@pytest.mark.parametrize("grad_mode", [True, False])
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "softplus", "silu"])
+def test_closed_forms_in_both_modes(name, grad_mode):
+    import mpmath
+
+    z = torch.linspace(-40, 40, 81, dtype=torch.float64) + 0.37
+    act = get_activation(name)
+    exact = [sympy.lambdify(Z, e, "mpmath") for e in (act.expr, act.derivative)]
+    with mpmath.workdps(40), torch.set_grad_enabled(grad_mode):
+        got = torch_activation(name).values(z, 1)
+        for out, fn in zip(got, exact, strict=True):
+            ref = torch.tensor([float(fn(mpmath.mpf(v))) for v in z.tolist()], dtype=torch.float64)
+            torch.testing.assert_close(out, ref, rtol=1e-14, atol=1e-15)
+
+
+def test_fast_tanh_is_exactly_odd_and_handles_specials():
+    z = torch.cat([torch.logspace(-300, 3, 4000, dtype=torch.float64),
+                   torch.tensor([0.0, math.inf, 19.99, 20.0, 20.01])])
+    with torch.no_grad():
+        pos, neg = torch_activation("tanh").sigma(z), torch_activation("tanh").sigma(-z)
+        nan = torch_activation("tanh").sigma(torch.tensor([math.nan], dtype=torch.float64))
+    assert torch.equal(neg, -pos)
+    torch.testing.assert_close(pos, torch.tanh(z), rtol=4e-16 * 4, atol=0)
+    assert bool(nan.isnan().all())
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "softplus", "silu", "tanh"])
@@ -207,7 +234,10 @@ def test_input_validation():
 @pytest.mark.parametrize("per_row", [False, True])
 @pytest.mark.parametrize("output_bias", [False, True])
 @pytest.mark.parametrize("act", ["tanh", "exp", "identity"])  # exp: σ and σ' alias
-def test_in_place_kernel_equals_autograd_kernel(n, per_row, output_bias, act):
+@pytest.mark.parametrize("block", [None, 7, 64])  # samples per block: 7 → ragged blocks
+def test_in_place_kernel_equals_autograd_kernel(n, per_row, output_bias, act, block, monkeypatch):
+    if block is not None:
+        monkeypatch.setattr(model_module, "_BLOCK_ELEMENTS_CPU", block * 4 * 3)
     model, X, y, theta = _setup(act, width=3, d=4, output_bias=output_bias, n=n)
     if per_row:
         X, y = X.expand(4, -1, -1), y.expand(4, -1)
@@ -216,5 +246,11 @@ def test_in_place_kernel_equals_autograd_kernel(n, per_row, output_bias, act):
         fast = field(0.0, theta)
     with torch.enable_grad():
         slow = field(0.0, theta)
-    torch.testing.assert_close(fast, slow, rtol=1e-14, atol=1e-15)
+    # blocks sum the samples in another order: round-off, with some cancellation
+    torch.testing.assert_close(fast, slow, rtol=1e-12, atol=1e-14)
     torch.testing.assert_close(slow, -model.risk_grad(theta, X, y, "huber"), rtol=0, atol=0)
+    with torch.no_grad():
+        torch.testing.assert_close(field.risk(theta), model.risk(theta, X, y, "huber"),
+                                   rtol=1e-14, atol=1e-15)
+        risk, _ = model._risk_and_grad(theta, field._Xd, field.y, field.loss)
+    torch.testing.assert_close(risk, model.risk(theta, X, y, "huber"), rtol=1e-14, atol=1e-15)
