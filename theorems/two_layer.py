@@ -5,8 +5,8 @@ from __future__ import annotations
 import sympy
 
 from simtool.symbolic import (
-    TwoLayerNet,
     Subspace,
+    TwoLayerNet,
     closure_lattice,
     count_elements,
     derive_symmetries,

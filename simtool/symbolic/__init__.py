@@ -3,7 +3,7 @@
 Public surface, re-exported explicitly (conventions.md, rule 2).
 """
 
-from .activation import REGISTRY, Z, Activation, Parity, get_activation, parse_expression
+from .activation import REGISTRY, Activation, Parity, Z, get_activation, parse_expression
 from .counting import count_classes, count_elements
 from .lattice import Lattice, LatticeElement, SymmetryClass, enumerate_classes, enumerate_lattice
 from .network import TwoLayerNet
