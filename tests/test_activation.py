@@ -97,7 +97,21 @@ def test_relu_kink_is_reported_with_its_point():
     assert "not differentiable at z = 0" in props.analytic_proof
     assert REGISTRY["leaky_relu"].properties.nonanalytic_point == 0
     cusp = get_activation("abs(z)**3").properties  # C^2, but the 3rd derivative jumps
-    assert cusp.analytic is False and "3rd derivative" in cusp.analytic_proof
+    assert cusp.analytic is False and "derivative 3 jumps" in cusp.analytic_proof
+    root = get_activation("sqrt(abs(z))").properties  # infinite one-sided slope
+    assert root.nonanalytic_point == 0 and "infinite" in root.analytic_proof
+    clamp = get_activation("max(-1, min(1, z))").properties  # hard tanh: kinks at ±1
+    assert abs(clamp.nonanalytic_point) == 1
+    assert clamp.parity is ODD and "branches" in clamp.parity_proof
+    hidden = get_activation("relu(z) - relu(-z)").properties  # = z, kinks cancel
+    assert hidden.analytic and hidden.homogeneous_degree == 1
+
+
+def test_disguised_polynomial_and_non_polynomials():
+    props = get_activation("sin(z)**2 + cos(z)**2 + z").properties  # = 1 + z
+    assert props.polynomial_degree == 1 and props.parity is OPC
+    for name in ("tanh", "exp", "gelu", "softplus"):
+        assert REGISTRY[name].properties.polynomial_proof.startswith("not a polynomial: σ → ")
 
 
 @pytest.mark.parametrize("name", [n for n in REGISTRY if REGISTRY[n].parity is NONE]
@@ -257,6 +271,9 @@ def test_parser_accepts(text, expected):
     ("z" + " + z" * 200, "too long"),
     ("-" * 200 + "z", "nested too deeply"),
     ("sqrt(-1)*z", "'sqrt(-1)'"),
+    ("exp(exp(exp(z)))", "'exp(exp(exp(z)))' grows too fast"),
+    ("exp(exp(exp(exp(100))))*z", "grows too fast"),
+    ("2**(2**(2**z))", "grows too fast"),
 ])
 def test_parser_rejects_with_the_bad_piece(text, piece):
     with pytest.raises(ActivationError) as info:
