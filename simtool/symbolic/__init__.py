@@ -3,7 +3,7 @@
 Public surface, re-exported explicitly (conventions.md, rule 2).
 """
 
-from .activation import REGISTRY, Activation, Parity, Z, get_activation, parse_expression
+from .activation import REGISTRY, Activation, ActivationProperties, Parity, Z, get_activation, parse_expression
 from .counting import count_classes, count_elements
 from .lattice import Lattice, LatticeElement, SymmetryClass, enumerate_classes, enumerate_lattice
 from .network import TwoLayerNet
@@ -16,7 +16,7 @@ from .tangency import concrete_residuals, formal_residuals, prove_invariant
 from .zero import is_identically_zero, provably_nonzero, refute_at_rationals
 
 __all__ = [
-    "REGISTRY", "Z", "Activation", "Parity", "get_activation", "parse_expression",
+    "REGISTRY", "Z", "Activation", "ActivationProperties", "Parity", "get_activation", "parse_expression",
     "count_classes", "count_elements",
     "Lattice", "LatticeElement", "SymmetryClass", "enumerate_classes", "enumerate_lattice",
     "TwoLayerNet",
