@@ -179,6 +179,9 @@ def stays_from(run: SubspaceRun) -> CheckResult:
     if geom.dim == 0:
         return CheckResult("stays", CONFIRMED, f"the SIM is the origin, an equilibrium: {where}"
                            f"{note}", figures, traces)
+    if float(moved.max()) == 0.0:
+        return CheckResult("stays", CONFIRMED, f"every sampled point is an equilibrium (θ(t) = θ(0) "
+                           f"exactly: the field vanishes on S); {where}{note}", figures, traces)
     if float(moved.median()) < MIN_MOVEMENT:
         return CheckResult("stays", INCONCLUSIVE, f"trajectories barely moved (median "
                            f"{float(moved.median()):.1e}); staying proves nothing{note}",

@@ -120,6 +120,11 @@ def _compare(setup: FlowSetup, red, L: Tensor, wide, met, naive) -> CheckResult:
     if not has_block:
         return CheckResult("reduces", CONFIRMED, f"{text}; no merged block (M = 1), so the naive "
                            "flow is the metric flow", figures, traces)
+    merged = [j for j, m in enumerate(red.metric) if m != 1 and j not in red.frozen]
+    Sm = met.states[:, ok][:, :, merged]
+    if not bool((Sm != Sm[:1]).any()):
+        return CheckResult("reduces", CONFIRMED, f"{text}; the merged coordinates (M ≠ 1) have zero "
+                           "velocity here, so the naive flow is the metric flow", figures, traces)
     if n_err >= max(100 * m_err, 10 * tol):
         return CheckResult("reduces", CONFIRMED, text, figures, traces)
     return CheckResult("reduces", INCONCLUSIVE, f"{text}; the naive flow is not clearly worse, the "

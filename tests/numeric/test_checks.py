@@ -8,6 +8,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simtool.errors import SimtoolError
 from simtool.numeric.check_geometry import (
@@ -260,3 +262,46 @@ def test_geometry_helpers(net):
     assert describe_equations(net, cands["partial"]) == "w1 = −w2"
     assert describe_equations(net, cands["output weights only"]) == "a1 = a2"
     assert describe_equations(net, cands["hyperplane"]) == "a1 = 0"
+
+
+# -- properties and sweeps -----------------------------------------------------------
+_LATTICES: dict = {}
+
+
+def _lattice(act: str, width: int):
+    key = (act, width)
+    if key not in _LATTICES:
+        net = TwoLayerNet(width, get_activation(act))
+        data = make_dataset("gaussian", n_samples=8, rng=np.random.default_rng(width))
+        _LATTICES[key] = (enumerate_lattice(net), FlowSetup(net, data.x, data.y, t_max=0.5))
+    return _LATTICES[key]
+
+
+@settings(max_examples=12, deadline=None)
+@given(act=st.sampled_from(["tanh", "sin", "cos", "sigmoid", "softplus"]), width=st.integers(2, 3),
+       pick=st.integers(0, 10**6), seed=st.integers(0, 2**16))
+def test_property_every_sim_stays_and_flow_is_equivariant(act, width, pick, seed):
+    lat, setup = _lattice(act, width)
+    el = lat.elements[pick % len(lat.elements)]
+    rep = check_element(setup, el, symmetries=lat.symmetries.generators, n_traj=3,
+                        generator=gen(seed))
+    assert rep.result("stays").verdict in (CONFIRMED, NOT_APPLICABLE), rep.as_dict()
+    assert rep.result("equivariance").verdict == CONFIRMED, rep.as_dict()
+    assert rep.result("risk").verdict == CONFIRMED, rep.as_dict()
+    assert rep.result("reduces").verdict in (CONFIRMED, NOT_APPLICABLE), rep.as_dict()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("act", ["tanh", "sin", "cos", "sigmoid", "gelu", "z + z**3/3"])
+@pytest.mark.parametrize("width", [2, 3, 4])
+def test_sweep_all_elements_confirmed_with_dopri5(act, width):
+    net = TwoLayerNet(width, get_activation(act))
+    data = make_dataset("teacher", n_samples=24, rng=np.random.default_rng(width),
+                        activation=net.activation)
+    setup = FlowSetup(net, data.x, data.y, t_max=1.0, integrator="dopri5", rtol=1e-9, atol=1e-12)
+    lat = enumerate_lattice(net)
+    reports = [r for _, rs in check_elements(setup, lat.elements,
+                                             symmetries=lat.symmetries.generators, n_traj=16,
+                                             generator=gen()) for r in rs]
+    bad = [r.as_dict() for r in reports if r.verdict != CONFIRMED]
+    assert not bad, bad
