@@ -25,6 +25,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from .check_batch import FlowBatch
 from .check_flows import _np, _rel, failures
 from .check_setup import (
     CONFIRMED,
@@ -32,7 +33,6 @@ from .check_setup import (
     NOT_APPLICABLE,
     VIOLATED,
     CheckResult,
-    FlowBatch,
     FlowSetup,
 )
 

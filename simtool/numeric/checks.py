@@ -45,18 +45,21 @@ from typing import Any
 
 import torch
 
+from .check_batch import FlowBatch
+from .check_control import (
+    check_control,
+    check_stability,
+    choose_lookalike,
+    plan_control,
+    plan_stability,
+)
 from .check_flows import (
     IMAGES,
-    check_control,
     check_equivariance,
     check_risk,
-    check_stability,
     check_stays,
-    choose_lookalike,
     equivariance_from,
-    plan_control,
     plan_on_subspace,
-    plan_stability,
     risk_from,
     stays_from,
 )
@@ -68,7 +71,6 @@ from .check_setup import (
     VERDICTS,
     VIOLATED,
     CheckResult,
-    FlowBatch,
     FlowSetup,
     worst,
 )
