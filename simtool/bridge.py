@@ -54,7 +54,7 @@ import torch
 from .errors import ActivationError
 from .symbolic.activation import Activation, Z, get_activation
 
-__all__ = ["TorchActivation", "torch_activation", "to_torch"]
+__all__ = ["TorchActivation", "torch_activation", "to_torch", "plain_no_grad"]
 
 Tensor = torch.Tensor
 _Node = Callable[[dict], object]  # env -> Tensor | float
@@ -280,6 +280,12 @@ def _silu_values(z: Tensor, order: int) -> tuple[Tensor, ...]:
     return out if order == 1 else out + (2 * ds + z * ds * (1 - 2 * s),)
 
 
+def plain_no_grad(t: Tensor) -> bool:
+    """True when nothing records ``t``'s operations: no autograd, no ``torch.func``
+    transform (then in-place kernels are safe and fast)."""
+    return not torch.is_grad_enabled() and not torch._C._functorch.is_functorch_wrapped_tensor(t)
+
+
 def _tanh(z: Tensor) -> Tensor:
     """``tanh`` as ``sign(z) · e / (e + 2)`` with ``e = expm1(2 min(|z|, 20))``.
 
@@ -287,7 +293,7 @@ def _tanh(z: Tensor) -> Tensor:
     and exactly odd by construction (sign flips of units stay exact symmetries);
     ``tanh(20) = 1`` in float64.  Inside autograd ``torch.tanh`` is used.
     """
-    if torch.is_grad_enabled() or z.device.type != "cpu":
+    if not plain_no_grad(z) or z.device.type != "cpu":
         return torch.tanh(z)
     e = z.abs().clamp_(max=20.0).mul_(2.0).expm1_()
     return e.div_(e + 2.0).copysign_(z)

@@ -23,9 +23,11 @@ fell below ``gtol``; the row stopped there), ``MAX_STEPS``, ``DIVERGED``
 (``‖θ‖ > max_norm``), ``NON_FINITE`` (a step produced NaN/inf; the row keeps its last
 finite state).
 
-``FlowResult``: ``times (T,)``, ``states (T, batch, D)``, ``final (batch, D)``,
-``status (batch,)`` int64 codes, ``t_final (batch,)``, ``n_steps (batch,)``,
-``n_rejected (batch,)``, ``n_evals`` (field calls), ``method``; ``indices(status)``,
+``FlowResult``: ``times (T,)`` (CPU float64), ``states (T, batch, D)``,
+``final (batch, D)``, ``status (batch,)`` int64 codes, ``t_final (batch,)`` (the time
+each row reached), ``n_steps (batch,)`` (attempted steps; accepted ones are
+``n_steps - n_rejected``), ``n_rejected (batch,)``, ``n_evals`` (batched field calls),
+``method``; ``indices(status)``,
 ``.converged``/``.completed``/``.max_steps``/``.diverged``/``.non_finite`` (index
 tensors), ``.ok`` (bool mask: completed or converged), ``counts()``.
 

@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import torch
 
-from ..bridge import TorchActivation, torch_activation
+from ..bridge import TorchActivation, plain_no_grad, torch_activation
 from ..errors import ArchitectureError, DataError
 from ..symbolic.activation import Activation
 from ..symbolic.network import TwoLayerNet
@@ -195,7 +195,7 @@ class TwoLayerModel:
     def _forward(self, theta: Tensor, Xd: Tensor) -> Tensor:
         shared = Xd.ndim == 2
         n = Xd.shape[-2]
-        nb = n if torch.is_grad_enabled() else self._block(theta.shape[0], n, theta.device)
+        nb = self._block(theta.shape[0], n, theta.device) if plain_no_grad(theta) else n
         parts = []
         for i in range(0, n, nb):
             a, z0, _ = self._pre(theta, Xd[i:i + nb] if shared else Xd[:, i:i + nb])
@@ -206,13 +206,13 @@ class TwoLayerModel:
                        need_risk: bool = True, scale: float = 1.0) -> tuple[Tensor | None, Tensor]:
         """``(R, scale · ∇R)``; the flow field uses ``scale = -1``.
 
-        With autograd recording (``torch.func`` transforms, user code) the formulas run
+        With autograd or a ``torch.func`` transform recording, the formulas run
         out of place on all samples at once.  Without (integrators run under
         ``no_grad``) the samples are processed in blocks whose ``(block, batch, m)``
         intermediates stay in cache, updated in place, and the products accumulate
         straight into the output's layout: memory stays ``O(batch · D)`` whatever ``n``.
         """
-        if torch.is_grad_enabled():
+        if not plain_no_grad(theta):
             return self._risk_and_grad_autograd(theta, Xd, y, loss, need_risk, scale)
         B, m, us = theta.shape[0], self.width, self.unit_size
         shared, n = Xd.ndim == 2, Xd.shape[-2]

@@ -254,3 +254,11 @@ def test_in_place_kernel_equals_autograd_kernel(n, per_row, output_bias, act, bl
                                    rtol=1e-14, atol=1e-15)
         risk, _ = model._risk_and_grad(theta, field._Xd, field.y, field.loss)
     torch.testing.assert_close(risk, model.risk(theta, X, y, "huber"), rtol=1e-14, atol=1e-15)
+
+
+def test_vmap_under_no_grad_uses_the_functional_kernel():
+    model, X, y, theta = _setup("tanh")
+    field = GradientFlowField(model, X, y)
+    with torch.no_grad():
+        out = torch.func.vmap(lambda t: field(0.0, t[None])[0])(theta)
+        torch.testing.assert_close(out, field(0.0, theta), rtol=1e-13, atol=1e-15)
