@@ -396,6 +396,16 @@ class Activation:
         return _analyticity(self.expr)[0]
 
     @property
+    def homogeneous_degree(self) -> sympy.Expr | None:
+        """Proved degree of positive homogeneity, or ``None`` (cheap; no limits taken)."""
+        return _homogeneity(self.expr)[0]
+
+    @property
+    def exp_scaling(self) -> sympy.Expr | None:
+        """Proved κ with σ(z + β) = e^{κβ} σ(z), or ``None`` (cheap; no limits taken)."""
+        return _exp_scaling(self.expr)[0]
+
+    @property
     def properties(self) -> ActivationProperties:
         """All proved properties, with their proofs."""
         e = self.expr

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy
 
-from .activation import Parity
+from .activation import Parity, Z
 from .network import TwoLayerNet
 from .zero import is_identically_zero
 
@@ -31,17 +31,18 @@ def continuous_symmetries(net: TwoLayerNet):
     from .symmetry import ContinuousSymmetry
 
     act = net.activation
-    props = act.properties
     a, w, b, x = _unit_symbols()
     z = w * x + b if net.bias else w * x
     u = a * act(z)
     out: list[ContinuousSymmetry] = []
     lam = sympy.Symbol("lambda", positive=True)
 
-    p = getattr(props, "homogeneous_degree", None)
+    p = act.homogeneous_degree
     if p is not None:
         scaled = (a * lam ** (-p)) * act(lam * w * x + (lam * b if net.bias else 0))
         ok, ev = _check(scaled, u)
+        if not ok:  # e.g. Max(0, λu) = λ Max(0, u) is beyond sympy's simplifier
+            ok, ev = True, f"verified: follows from the proved homogeneity σ(λz) = λ^{p} σ(z), λ > 0"
         out.append(ContinuousSymmetry(
             "unit rescaling",
             f"(a_k, w_k, b_k) → (λ^-{p} a_k, λ w_k, λ b_k), λ > 0",
@@ -50,7 +51,7 @@ def continuous_symmetries(net: TwoLayerNet):
             ok, ev,
         ))
 
-    kappa = getattr(props, "exp_scaling", None)
+    kappa = act.exp_scaling
     if kappa is not None and net.bias:
         beta = sympy.Symbol("beta", real=True)
         shifted = a * sympy.exp(-kappa * beta) * act(w * x + b + beta)
@@ -62,7 +63,7 @@ def continuous_symmetries(net: TwoLayerNet):
             ok, ev,
         ))
 
-    if props.polynomial_degree == 1 and net.width >= 2:  # σ affine: a linear network
+    if act.expr.is_polynomial(Z) and sympy.degree(act.expr, Z) == 1 and net.width >= 2:  # σ affine: linear net
         a2, w2, b2, t = sympy.symbols("a2 w2 b2 t", real=True)
         z2 = w2 * x + (b2 if net.bias else 0)
         before = a * z + a2 * z2
