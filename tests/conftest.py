@@ -31,5 +31,5 @@ def pytest_collection_modifyitems(config, items):  # noqa: D103 - pytest hook
 
         torch.set_default_dtype(torch.float64)
         torch.use_deterministic_algorithms(True)
-        torch.set_num_threads(min(2, torch.get_num_threads()))
+        torch.set_num_threads(1)  # tiny matmuls: threads cost more than they give
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
