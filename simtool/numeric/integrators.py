@@ -120,6 +120,8 @@ def _grid(times: Tensor, dt: float, exact: bool) -> tuple[list[float], list[int]
 def _run_fixed(step: Callable, extra_evals: int, exact: bool):
     def run(field: Field, rec: _Recorder, opts: dict) -> None:
         steps, marks = _grid(rec.times, opts["dt"], exact)
+        if not exact:  # report the times gd/sgd actually reached: k · dt
+            rec.times = torch.tensor([k * opts["dt"] for k in marks], dtype=torch.float64)
         generator, bs = opts["generator"], opts["batch_size"]
         n_total = min(len(steps), opts["max_steps"])
         mark_i = 0
@@ -450,20 +452,32 @@ def _save_times(save_at: object, t_max: float, like: Tensor) -> Tensor:
 
 def _chunked(integ: Integrator, field: Field, theta0: Tensor, times: Tensor, opts: dict,
              size: int) -> FlowResult:
-    parts: list[FlowResult] = []
+    """Integrate ``size`` rows at a time, writing into preallocated result tensors."""
     gen = opts["generator"]
-    state = gen.get_state() if gen is not None else None
-    for start in range(0, len(theta0), size):
+    gen_state = gen.get_state() if gen is not None else None
+    B = len(theta0)
+    out: dict[str, Tensor] = {}
+    n_evals, result_times = 0, times
+    for start in range(0, B, size):
         rows = slice(start, start + size)
         f = field.rows(rows) if hasattr(field, "rows") else field  # type: ignore[attr-defined]
         if gen is not None:
-            gen.set_state(state)  # every chunk sees the same minibatch stream
+            gen.set_state(gen_state)  # every chunk sees the same minibatch stream
         rec = _Recorder(theta0[rows], times, integ.name, opts["gtol"], opts["max_norm"])
         with torch.no_grad():
             integ.run(f, rec, opts)
-        parts.append(rec.finish())
-    cat = torch.cat
-    return FlowResult(times, cat([p.states for p in parts], 1), cat([p.final for p in parts]),
-                      cat([p.status for p in parts]), cat([p.t_final for p in parts]),
-                      cat([p.n_steps for p in parts]), cat([p.n_rejected for p in parts]),
-                      sum(p.n_evals for p in parts), integ.name)
+        part = rec.finish()
+        del rec
+        fields = {"states": part.states, "final": part.final, "status": part.status,
+                  "t_final": part.t_final, "n_steps": part.n_steps,
+                  "n_rejected": part.n_rejected}
+        for name, value in fields.items():
+            if name not in out:
+                shape = (value.shape[0], B) + value.shape[2:] if name == "states" \
+                    else (B,) + value.shape[1:]
+                out[name] = value.new_empty(shape)
+            (out[name][:, rows] if name == "states" else out[name][rows]).copy_(value)
+        n_evals, result_times = n_evals + part.n_evals, part.times
+        del part, fields
+    return FlowResult(result_times, out["states"], out["final"], out["status"], out["t_final"],
+                      out["n_steps"], out["n_rejected"], n_evals, integ.name)

@@ -218,9 +218,11 @@ class TwoLayerModel:
         shared, n = Xd.ndim == 2, Xd.shape[-2]
         a = theta[:, : m * us].reshape(B, m, us)[:, :, 0]
         a0 = a[None] if shared else a[:, None, :]  # a in the layout of z
-        grad = theta.new_zeros(B, m * us)
+        grad = theta.new_empty(B, m * us)
         g_units = grad.view(B, m, us)
-        gU, ga = g_units[:, :, 1:], theta.new_zeros(B, m)
+        ga = theta.new_zeros(B, m)
+        # ∂R/∂u accumulated transposed, (d+1, B·m): that GEMM orientation is ~3× faster
+        gUt = theta.new_zeros(us - 1, B * m) if shared else theta.new_zeros(B, us - 1, m)
         risk = theta.new_zeros(B) if need_risk else None
         r_sum = theta.new_zeros(B)
         fold_a = n <= us - 1  # multiply a into the smaller of H and ∂R/∂u
@@ -241,12 +243,12 @@ class TwoLayerModel:
             if fold_a:
                 H.mul_(a0)
             if shared:
-                gU.reshape(B * m, us - 1).addmm_(H.view(-1, B * m).T, Xb)
+                gUt.addmm_(Xb.T, H.view(-1, B * m))
             else:
-                gU.baddbmm_(H.transpose(1, 2), Xb)
+                gUt.baddbmm_(Xb.transpose(1, 2), H)
         g_units[:, :, 0] = ga
-        if not fold_a:
-            gU.mul_(a[:, :, None])
+        gU = gUt.T.view(B, m, us - 1) if shared else gUt.transpose(1, 2)
+        g_units[:, :, 1:] = gU if fold_a else gU.mul_(a[:, :, None])
         if self.net.output_bias:
             grad = torch.cat([grad, r_sum[:, None]], dim=1)
         return (risk / n if need_risk else None), grad
@@ -321,4 +323,4 @@ class TwoLayerModel:
             raise DataError("sample_theta needs an explicit torch.Generator (seeded)")
         out = torch.randn(batch, self.dim, generator=generator, dtype=self.dtype,
                           device=generator.device)
-        return (out * std).to(self.device)
+        return out.mul_(std).to(self.device)

@@ -138,6 +138,8 @@ def test_gd_is_euler_with_learning_rate():
         y = y + 0.1 * field(0.0, y)
     torch.testing.assert_close(gd.final, y, rtol=1e-15, atol=1e-15)
     assert gd.n_steps.tolist() == [10, 10, 10]
+    off_grid = integrate(field, theta0, 1.0, method="gd", dt=0.1, save_at=[0.0, 0.33, 1.0])
+    torch.testing.assert_close(off_grid.times, torch.tensor([0.0, 0.3, 1.0]))  # rounded
 
 
 def _net_field(batch=4, n=32, seed=0, act="tanh"):
