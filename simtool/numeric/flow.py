@@ -16,7 +16,8 @@ Public API
 (``t`` is ignored: the flow is autonomous; it may be a float or a ``(batch,)``
 tensor); ``.risk(θ)``, ``.grad(θ)``, ``.jacobian(θ) -> (batch, D, D)``,
 ``.subset(index)`` (the field of a minibatch, used by ``sgd``), ``.n_samples``,
-``.dim``, ``.model``, ``.X``, ``.y``, ``.loss``, ``.metric``.
+``.dim``, ``.model``, ``.X``, ``.y``, ``.loss``, ``.metric``.  A field keeps scratch
+buffers between calls: use one field object per thread.
 
 ``Status`` (``IntEnum``): ``COMPLETED`` (reached ``t_max``), ``CONVERGED`` (``‖θ'‖``
 fell below ``gtol``; the row stopped there), ``MAX_STEPS``, ``DIVERGED``
@@ -90,6 +91,7 @@ class GradientFlowField:
             if not bool((metric > 0).all() & torch.isfinite(metric).all()):
                 raise DataError("metric entries must be positive and finite")
         self.metric: Tensor | None = metric
+        self._workspace: dict = {}  # scratch buffers reused between calls (one thread)
 
     @property
     def n_samples(self) -> int:
@@ -109,7 +111,7 @@ class GradientFlowField:
 
     def __call__(self, t: float | Tensor, theta: Tensor) -> Tensor:
         v = self.model._risk_and_grad(theta, self._Xd, self.y, self.loss, need_risk=False,
-                                      scale=-1.0)[1]
+                                      scale=-1.0, workspace=self._workspace)[1]
         return v if self.metric is None else self.metric * v
 
     def risk(self, theta: Tensor) -> Tensor:
@@ -131,7 +133,7 @@ class GradientFlowField:
     def rows(self, index: slice | Tensor) -> GradientFlowField:
         """The field restricted to batch rows ``index`` (per-row data and metric follow)."""
         new = object.__new__(GradientFlowField)
-        new.model, new.loss = self.model, self.loss
+        new.model, new.loss, new._workspace = self.model, self.loss, self._workspace
         new.X = self.X[index] if self.X.ndim == 3 else self.X
         new._Xd = self._Xd[index] if self._Xd.ndim == 3 else self._Xd
         new.y = self.y[index] if self.y.ndim == 2 else self.y
@@ -143,6 +145,7 @@ class GradientFlowField:
         """The field of the risk on samples ``index`` (a 1-D index tensor)."""
         new = object.__new__(GradientFlowField)
         new.model, new.loss, new.metric = self.model, self.loss, self.metric
+        new._workspace = self._workspace
         new.X = self.X.index_select(-2, index)
         new.y = self.y.index_select(-1, index)
         new._Xd = self._Xd.index_select(-2, index)

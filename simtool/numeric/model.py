@@ -72,6 +72,17 @@ _BLOCK_ELEMENTS_CUDA = 1 << 26
 Tensor = torch.Tensor
 
 
+def _buffers(workspace: dict | None, size: int, like: Tensor) -> list[Tensor]:
+    """Four flat scratch buffers of at least ``size`` elements, reused via ``workspace``."""
+    if workspace is None:
+        return [like.new_empty(size) for _ in range(4)]
+    key = (like.dtype, like.device)
+    bufs = workspace.get(key)
+    if bufs is None or bufs[0].numel() < size:
+        bufs = workspace[key] = [like.new_empty(size) for _ in range(4)]
+    return bufs
+
+
 class TwoLayerModel:
     """Float, batched evaluation of a :class:`~simtool.symbolic.network.TwoLayerNet`.
 
@@ -203,7 +214,8 @@ class TwoLayerModel:
         return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
 
     def _risk_and_grad(self, theta: Tensor, Xd: Tensor, y: Tensor, loss: Loss,
-                       need_risk: bool = True, scale: float = 1.0) -> tuple[Tensor | None, Tensor]:
+                       need_risk: bool = True, scale: float = 1.0,
+                       workspace: dict | None = None) -> tuple[Tensor | None, Tensor]:
         """``(R, scale · ∇R)``; the flow field uses ``scale = -1``.
 
         With autograd or a ``torch.func`` transform recording, the formulas run
@@ -211,6 +223,8 @@ class TwoLayerModel:
         ``no_grad``) the samples are processed in blocks whose ``(block, batch, m)``
         intermediates stay in cache, updated in place, and the products accumulate
         straight into the output's layout: memory stays ``O(batch · D)`` whatever ``n``.
+        ``workspace``: a dict the caller keeps between calls, so that the block
+        buffers are reused rather than reallocated (not safe to share across threads).
         """
         if not plain_no_grad(theta):
             return self._risk_and_grad_autograd(theta, Xd, y, loss, need_risk, scale)
@@ -227,17 +241,33 @@ class TwoLayerModel:
         r_sum = theta.new_zeros(B)
         fold_a = n <= us - 1  # multiply a into the smaller of H and ∂R/∂u
         nb = self._block(B, n, theta.device)
+        U = theta[:, : m * us].reshape(B, m, us)[:, :, 1:]
+        bufs = _buffers(workspace, nb * B * m, theta)
         for i in range(0, n, nb):
             Xb, yb = (Xd[i:i + nb] if shared else Xd[:, i:i + nb]), y[..., i:i + nb]
-            _, z0, _ = self._pre(theta, Xb)
-            s0, ds0 = self.activation.values(z0, 1)
-            f = self._output(theta, a, s0, shared)
+            k = Xb.shape[-2]
+            zb, sb, db, tb = (b[: k * B * m].view((k, B, m) if shared else (B, k, m))
+                              for b in bufs)
+            if shared:  # one GEMM (block, d+1) x (d+1, B·m)
+                torch.mm(Xb, U.reshape(B * m, us - 1).T, out=zb.view(k, B * m))
+            else:
+                torch.bmm(Xb, U.transpose(1, 2), out=zb)
+            s0, ds0 = self.activation.values(zb, 1, out=(sb, db))
+            if shared:
+                f = torch.mul(s0, a0, out=tb).sum(-1).T
+            else:
+                f = torch.bmm(s0, a[:, :, None])[:, :, 0]
+            if self.net.output_bias:
+                f = f + theta[:, -1:]
             r = loss.derivative(f, yb) * (scale / n)  # (B, block)
             if need_risk:
                 risk += loss.value(f, yb).sum(1)
             r_sum += r.sum(1)
             rr = r.T[:, :, None] if shared else r[:, :, None]  # r in the layout of z
-            ga += (s0 * rr).sum(0) if shared else torch.bmm(r[:, None, :], s0)[:, 0, :]
+            if shared:
+                ga += torch.mul(s0, rr, out=tb).sum(0)
+            else:
+                ga += torch.bmm(r[:, None, :], s0)[:, 0, :]
             # s0 is not read after this point, so σ and σ' may alias (e.g. exp)
             H = ds0.mul_(rr)  # r_i σ'(z_ik)
             if fold_a:
