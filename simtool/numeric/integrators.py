@@ -35,7 +35,10 @@ times is split into ``ceil(length / dt)`` equal steps.  A row stops early with
 ``‖θ‖ > max_norm``, ``NON_FINITE`` when a step gives NaN/inf (it keeps its last
 finite state); ``MAX_STEPS`` when its step budget runs out — never an exception.
 Runs are deterministic: the same inputs (and generator seed) give bit-identical
-results on CPU.
+results on CPU; a row integrated alone or in a batch agrees to round-off (the field's
+sample blocks depend on the batch size).  Integration runs under ``torch.no_grad``;
+the integrators never modify the tensors a field returns.  ``chunk_size`` integrates
+the rows in independent chunks (exact, since rows are independent) to bound memory.
 
 Public API
 ----------
@@ -87,17 +90,39 @@ class Integrator:
     run: Callable[..., None]
 
 
-def _euler_step(field: Field, t: float, y: Tensor, h: float, k1: Tensor) -> Tensor:
-    return y + h * k1
+class _Buffers:
+    """Scratch tensors reused across fixed steps (large fresh allocations page-fault).
+
+    ``state()`` returns whichever of two state buffers the recorder does not hold, so
+    a step never overwrites its own input.  Every ``k`` a field returns is consumed
+    before the field is called again, so a field may even return aliases.
+    """
+
+    def __init__(self, like: Tensor) -> None:
+        self.tmp, self.acc = torch.empty_like(like), torch.empty_like(like)
+        self.states = (torch.empty_like(like), torch.empty_like(like))
+
+    def state(self, current: Tensor) -> Tensor:
+        a, b = self.states
+        return b if current.data_ptr() == a.data_ptr() else a
 
 
-def _rk4_step(field: Field, t: float, y: Tensor, h: float, k1: Tensor) -> Tensor:
-    # fused updates; in-place only on buffers allocated here (a field may return aliases)
-    k2 = field(t + h / 2, torch.add(y, k1, alpha=h / 2))
-    k3 = field(t + h / 2, torch.add(y, k2, alpha=h / 2))
-    k4 = field(t + h, torch.add(y, k3, alpha=h))
-    acc = torch.add(k2, k3).mul_(2).add_(k1).add_(k4)
-    return torch.add(y, acc, alpha=h / 6)
+def _euler_step(field: Field, t: float, y: Tensor, h: float, k1: Tensor,
+                buf: _Buffers) -> Tensor:
+    return torch.add(y, k1, alpha=h, out=buf.state(y))
+
+
+def _rk4_step(field: Field, t: float, y: Tensor, h: float, k1: Tensor,
+              buf: _Buffers) -> Tensor:
+    tmp, acc = buf.tmp, buf.acc
+    acc.copy_(k1)
+    k2 = field(t + h / 2, torch.add(y, k1, alpha=h / 2, out=tmp))
+    acc.add_(k2, alpha=2)
+    k3 = field(t + h / 2, torch.add(y, k2, alpha=h / 2, out=tmp))
+    acc.add_(k3, alpha=2)
+    k4 = field(t + h, torch.add(y, k3, alpha=h, out=tmp))
+    acc.add_(k4)
+    return torch.add(y, acc, alpha=h / 6, out=buf.state(y))
 
 
 def _grid(times: Tensor, dt: float, exact: bool) -> tuple[list[float], list[int]]:
@@ -126,6 +151,7 @@ def _run_fixed(step: Callable, extra_evals: int, exact: bool):
         n_total = min(len(steps), opts["max_steps"])
         mark_i = 0
         t = 0.0
+        buf = _Buffers(rec.state)
         for i in range(n_total + 1):
             while mark_i < len(marks) and marks[mark_i] == i:
                 rec.save(rec.active)
@@ -142,7 +168,7 @@ def _run_fixed(step: Callable, extra_evals: int, exact: bool):
             k1 = f(t, rec.state)
             rec.n_evals += 1 + extra_evals
             rec.check_field(k1)
-            rec.advance(step(f, t, rec.state, h, k1), rec.active, t + h)
+            rec.advance(step(f, t, rec.state, h, k1, buf), rec.active, t + h)
             t = t + h
         if len(steps) > n_total:
             rec.stop(rec.active, Status.MAX_STEPS)

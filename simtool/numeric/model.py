@@ -24,7 +24,10 @@ gradients: with ``u_k = (w_k, b_k)`` and ``x̃_i = (x_i, 1)``, ``z = X̃ U^T``,
 
 Because ``u_k`` sits contiguously after ``a_k`` in the layout, both products read
 and write the parameter vector directly; with a shared ``X`` the whole batch is one
-GEMM ``(n, d+1) × (d+1, batch·m)``.
+GEMM ``(n, d+1) × (d+1, batch·m)``.  When nothing records gradients (integrators run
+under ``torch.no_grad``) the samples are taken in cache-sized blocks, so memory is
+``O(batch · D)`` for any ``n``; under autograd or ``torch.func`` the same formulas run
+out of place (so ``torch.func.jacrev``/``vmap`` of the model and field work).
 
 Public API
 ----------
