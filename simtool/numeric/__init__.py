@@ -7,10 +7,15 @@ Public names (see each module's docstring for the full API):
 * :mod:`~simtool.numeric.flow`: ``GradientFlowField``, ``FlowResult``, ``Status``
 * :mod:`~simtool.numeric.integrators`: ``integrate``, ``Integrator``, ``INTEGRATORS``,
   ``get_integrator``
+* :mod:`~simtool.numeric.data`: ``Dataset``, ``DATASETS``, ``make_dataset``, ``load_arrays``
+* :mod:`~simtool.numeric.checks`: ``CheckResult``, ``ElementReport``, ``check_element``,
+  ``check_elements``, ``CHECKS``
 * :mod:`simtool.bridge` (sympy → torch): ``TorchActivation``, ``torch_activation``
 """
 
 from ..bridge import TorchActivation, torch_activation
+from .checks import CHECKS, CheckResult, ElementReport, check_element, check_elements
+from .data import DATASETS, Dataset, load_arrays, make_dataset
 from .flow import FlowResult, GradientFlowField, Status
 from .integrators import INTEGRATORS, Integrator, get_integrator, integrate
 from .losses import LOSSES, Loss, get_loss
@@ -30,4 +35,13 @@ __all__ = [
     "get_integrator",
     "TorchActivation",
     "torch_activation",
+    "Dataset",
+    "DATASETS",
+    "make_dataset",
+    "load_arrays",
+    "CheckResult",
+    "ElementReport",
+    "check_element",
+    "check_elements",
+    "CHECKS",
 ]
