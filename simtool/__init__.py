@@ -17,7 +17,6 @@ from .errors import (
 )
 
 
-
 def __getattr__(name: str) -> str:
     # ``__version__`` from the installed metadata, resolved lazily: importing
     # importlib.metadata costs ~20 ms on every CLI start otherwise
