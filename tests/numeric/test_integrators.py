@@ -11,7 +11,8 @@ import torch
 
 from simtool.errors import IntegratorError
 from simtool.numeric import INTEGRATORS, GradientFlowField, Status, TwoLayerModel, integrate
-from simtool.numeric.integrators import _dopri5_step, get_integrator
+from simtool.numeric.adaptive import _dopri5_step
+from simtool.numeric.integrators import get_integrator
 from tests.tolerances import ORDER_SLACK
 
 
