@@ -87,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     if args.count_only:
         report = derive_symmetries(net)
         kind = lattice_kind(report).value
-        return _print_counts(args, net, report, count_elements(kind, net.width), count_classes(kind, net.width))
+        return _print_counts(args, net, report, kind, count_elements(kind, net.width),
+                             count_classes(kind, net.width))
     prove = not args.no_proofs and net.activation.analytic
     lat = enumerate_classes(net, prove=prove) if args.up_to_symmetry else enumerate_lattice(net, prove=prove)
     if args.hasse:
@@ -105,15 +106,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _why_not_analytic(net) -> str:
-    props = getattr(net.activation, "properties", None)
-    reason = getattr(props, "analytic_proof", None) or getattr(props, "analytic_reason", None)
-    return str(reason) if reason else "it has a kink"
+    return net.activation.properties.analytic_proof
 
 
-def _print_counts(args, net, report, count: int, classes: int) -> int:
-    from ..symbolic.lattice import lattice_kind
-
-    kind = lattice_kind(report).value
+def _print_counts(args, net, report, kind: str, count: int, classes: int) -> int:
     if args.json:
         json.dump({"width": net.width, "activation": net.activation.name, "group": report.group_name,
                    "count": count, "count_up_to_symmetry": classes, "sequence": OEIS[kind],

@@ -35,7 +35,7 @@ from fractions import Fraction
 import torch
 
 from ..symbolic.network import TwoLayerNet
-from ..symbolic.subspace import Subspace
+from ..symbolic.subspace import Subspace, linear_form_text
 
 __all__ = [
     "FloatSubspace",
@@ -136,14 +136,6 @@ def apply_signed_permutation(g, theta: Tensor) -> Tensor:
     return out
 
 
-def _term(coef: Fraction, name: str, first: bool) -> str:
-    mag = abs(coef)
-    body = name if mag == 1 else f"{mag}·{name}"
-    if first:
-        return body if coef > 0 else f"−{body}"
-    return f"{'+' if coef > 0 else '−'} {body}"
-
-
 def describe_equations(net: TwoLayerNet, subspace: Subspace, *, limit: int = 6) -> str:
     """Short human form of a subspace's equations in parameter names.
 
@@ -160,8 +152,7 @@ def describe_equations(net: TwoLayerNet, subspace: Subspace, *, limit: int = 6) 
             rhs = net.names[row[1][0]]
             parts.append(f"{net.names[row[0][0]]} = {'' if row[1][1] < 0 else '−'}{rhs}")
         else:
-            text = " ".join(_term(c, net.names[i], k == 0) for k, (i, c) in enumerate(row))
-            parts.append(f"{text} = 0")
+            parts.append(f"{linear_form_text(net.names, row)} = 0")
     if not parts:
         return "no constraint"
     if len(parts) > limit:

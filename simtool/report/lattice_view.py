@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..symbolic.counting import count_classes, count_elements
 from ..symbolic.lattice import Lattice
+from ..symbolic.subspace import linear_form_text
 
 __all__ = ["lattice_json", "print_lattice"]
 
@@ -39,8 +39,8 @@ def lattice_json(lat: Lattice, *, classes_only: bool = False) -> dict[str, Any]:
         "bias": net.bias,
         "output_bias": net.output_bias,
         "parameters": list(net.names),
-        "count": count_elements(kind, net.width),
-        "count_up_to_symmetry": count_classes(kind, net.width),
+        "count": lat.count,
+        "count_up_to_symmetry": lat.count_up_to_symmetry,
         "sequence": _SEQ[kind],
         "symmetries": _symmetries(lat),
     }
@@ -75,12 +75,7 @@ def lattice_json(lat: Lattice, *, classes_only: bool = False) -> dict[str, Any]:
 
 
 def _eq_text(names, row) -> str:
-    parts = []
-    for i, c in row:
-        coef = "" if abs(c) == 1 else f"{abs(c)}*"
-        parts.append(("- " if c < 0 else "+ ") + coef + names[i])
-    text = " ".join(parts)
-    return (text[2:] if text.startswith("+ ") else "-" + text[2:]) + " = 0"
+    return linear_form_text(names, row, ascii=True) + " = 0"
 
 
 #: above this many rows tables are printed as plain aligned text: rich's layout engine
@@ -114,7 +109,7 @@ def print_lattice(lat: Lattice, *, classes_only: bool = False, hasse: str | None
     con.print(f"symmetry group {rep.group_name} (order {rep.group_order:,}); verified generators: {gens}")
     for name, why in rep.rejected:
         con.print(f"  rejected candidate {name}: {why}")
-    count, classes = count_elements(kind, net.width), count_classes(kind, net.width)
+    count, classes = lat.count, lat.count_up_to_symmetry
     con.print(f"SIMs Fix(H): [bold]{count:,}[/bold] ({_SEQ[kind]}); up to symmetry: [bold]{classes:,}[/bold]")
     if classes_only:
         title = f"Symmetry classes of SIMs, width {net.width}"

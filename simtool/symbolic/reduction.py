@@ -39,6 +39,7 @@ import sympy
 
 from .network import TwoLayerNet
 from .structure import Kind, UnitStructure
+from .subspace import linear_form_text
 from .zero import is_identically_zero
 
 __all__ = ["Reduction", "reduce_structure"]
@@ -77,13 +78,8 @@ class Reduction:
         """Narrow parameter name (``a~1``, …) → how it is made of wide parameters."""
         out = {}
         for r, name in enumerate(self.narrow.names):
-            terms = []
-            for i, c in enumerate(self.project[r]):
-                if c:
-                    coef = "" if abs(c) == 1 else f"{abs(c)}·"
-                    terms.append(("− " if c < 0 else "+ ") + coef + self.wide.names[i])
-            text = " ".join(terms)
-            out[_tilde(name)] = (text[2:] if text.startswith("+ ") else "−" + text[2:]) if terms else "0"
+            terms = [(i, c) for i, c in enumerate(self.project[r]) if c]
+            out[_tilde(name)] = linear_form_text(self.wide.names, terms) if terms else "0"
         return out
 
     def metric_by_name(self) -> dict[str, str]:

@@ -31,7 +31,7 @@ from functools import cached_property
 
 from ..errors import SubspaceError
 
-__all__ = ["Subspace", "rref"]
+__all__ = ["Subspace", "rref", "linear_form_text"]
 
 Row = tuple[tuple[int, Fraction], ...]
 
@@ -51,6 +51,26 @@ def _as_dict(row: Mapping[int, object] | Sequence[object], ambient: int) -> dict
         if q:
             out[int(col)] = out.get(int(col), Fraction(0)) + q
     return {c: v for c, v in out.items() if v}
+
+
+def linear_form_text(names: Sequence[str], terms: Iterable[tuple[int, object]], *, ascii: bool = False) -> str:
+    """A sparse linear form ``Σ c_i θ_i`` written with parameter names.
+
+    >>> linear_form_text(["a1", "w1", "a2"], [(0, Fraction(1)), (2, Fraction(-1, 2))])
+    'a1 − 1/2·a2'
+    >>> linear_form_text(["a1", "w1", "a2"], [(0, -1), (1, 2)], ascii=True)
+    '-a1 + 2*w1'
+    """
+    minus, times = ("-", "*") if ascii else ("−", "·")
+    out = []
+    for k, (i, c) in enumerate(terms):
+        mag = abs(c)
+        body = names[i] if mag == 1 else f"{mag}{times}{names[i]}"
+        if k == 0:
+            out.append(body if c > 0 else minus + body)
+        else:
+            out.append(f"{'+' if c > 0 else minus} {body}")
+    return " ".join(out)
 
 
 def rref(rows: Iterable[dict[int, Fraction]]) -> tuple[Row, ...]:

@@ -41,7 +41,7 @@ import sympy
 from ..verdict import PROVED, REFUTED, UNDECIDED, Verdict
 from .activation import Parity
 from .network import TwoLayerNet
-from .subspace import Subspace
+from .subspace import Subspace, linear_form_text
 from .zero import is_identically_zero, refute_at_rationals
 
 __all__ = ["formal_residuals", "concrete_residuals", "prove_invariant"]
@@ -183,14 +183,4 @@ def _smooth_caveat(net: TwoLayerNet) -> str:
 
 
 def _row_text(net: TwoLayerNet, row) -> str:
-    terms = []
-    for i, c in row:
-        name = net.names[i]
-        if c == 1:
-            terms.append(f"+ {name}")
-        elif c == -1:
-            terms.append(f"− {name}")
-        else:
-            terms.append(f"{'+' if c > 0 else '−'} {abs(c)}·{name}")
-    text = " ".join(terms).lstrip("+ ").strip()
-    return (text if not text.startswith("−") else "−" + text[1:].lstrip()) + " = 0"
+    return linear_form_text(net.names, row) + " = 0"
