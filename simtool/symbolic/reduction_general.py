@@ -39,6 +39,8 @@ True
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -202,7 +204,8 @@ class Reduction:
             v = Bm * c
             den = sympy.ilcm(*[sympy.fraction(x)[1] for x in v]) if len(v) else 1
             v = v * den
-            g = sympy.igcd(*[int(x) for x in v if x != 0]) or 1
+            nz = [abs(int(x)) for x in v if x != 0]
+            g = functools.reduce(math.gcd, nz, 0) or 1
             out.append(tuple(Fraction(int(x) // int(g)) for x in v))
         return tuple(out)
 
