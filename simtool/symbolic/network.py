@@ -36,6 +36,7 @@ import sympy
 
 from ..errors import ArchitectureError
 from .activation import Activation
+from .architecture import Role
 
 __all__ = ["TwoLayerNet", "MAX_WIDTH", "check_width"]
 
@@ -176,6 +177,33 @@ class TwoLayerNet:
                 pass
         example = ", ".join(self.names[: min(len(self.names), 2 * self.unit_size)])
         raise ArchitectureError(f"unknown parameter {name!r}; names look like {example}, …")
+
+    # -- the Network protocol (simtool.symbolic.architecture) -------------------
+    @cached_property
+    def roles(self) -> tuple[Role, ...]:
+        """Role of each coordinate: ``a_k`` is the output weight from unit ``k``."""
+        out: list[Role] = []
+        for k in range(1, self.width + 1):
+            out.append(Role(2, "weight", 1, k))
+            out.extend(Role(1, "weight", k, i) for i in range(1, self.input_dim + 1))
+            if self.bias:
+                out.append(Role(1, "bias", k, None))
+        if self.output_bias:
+            out.append(Role(2, "bias", 1, None))
+        return tuple(out)
+
+    @property
+    def layer_widths(self) -> tuple[int, ...]:
+        """``(d, m, 1)``."""
+        return (self.input_dim, self.width, 1)
+
+    @property
+    def activations(self) -> tuple[Activation, ...]:
+        return (self.activation,)
+
+    @property
+    def hidden_bias(self) -> bool:
+        return self.bias
 
     # -- symbols ------------------------------------------------------------
     @cached_property
