@@ -106,11 +106,11 @@ def _refute(net, S: AffineSubspace, r: int, expr: sympy.Expr) -> Verdict | None:
 
 
 def _sigma(net) -> str:
-    acts = getattr(net, "activations", None) or (net.activation,)
+    acts = net.activations
     return ", ".join(str(a.expr) for a in acts)
 
 
 def _caveat(net) -> str:
-    acts = getattr(net, "activations", None) or (net.activation,)
+    acts = net.activations
     bad = [a.name for a in acts if not a.analytic]
     return f"; caveat: σ = {', '.join(bad)} is not analytic, the flow may be non-unique at kinks" if bad else ""

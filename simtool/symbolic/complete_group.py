@@ -41,7 +41,7 @@ from typing import Any
 from ..errors import ArchitectureError
 from .network import TwoLayerNet
 from .orthogonal_algebra import OrthogonalAlgebra, orthogonal_algebra
-from .signed_search import backtrack_symmetries, verify_exactly
+from .signed_search import backtrack_symmetries, stabilizer_chain_generators, verify_exactly
 from .symmetry import SignedPermutation, unit_permutation, verify_symmetry
 from .zero import is_identically_zero
 
@@ -219,21 +219,49 @@ def _two_layer_name(m: int, aut: int) -> str:
     return f"the complete signed-permutation group ({base})"
 
 
-def _generic(net, *, with_continuous: bool) -> SymmetryGroup:
-    found = backtrack_symmetries(net)
-    elements, rejected = [], []
-    for g in found:
-        if g.is_identity or verify_exactly(net, g):
-            elements.append(g)
+def verified_closure(net, survivors: list[SignedPermutation]) -> tuple[list[SignedPermutation], list]:
+    """Generators of the group of *proved* symmetries among the screened ``survivors``.
+
+    The survivors contain every symmetry.  Generators are proved one by one; once the
+    group they generate is as large as the survivor set, it *is* the set of symmetries
+    (proved ⊆ symmetries ⊆ survivors), and no further element needs a proof.
+    """
+    from sympy.combinatorics import PermutationGroup
+
+    gens: list[SignedPermutation] = []
+    rejected: list[tuple[str, str]] = []
+    group = None
+    for g in sorted(survivors, key=lambda e: (sum(p != i for i, p in enumerate(e.perm)), e.signs.count(-1))):
+        if g.is_identity or (group is not None and group.contains(g.as_point_permutation())):
+            continue
+        if group is not None and group.order() == len(survivors) - len(rejected):
+            break
+        if verify_exactly(net, g):
+            gens.append(g)
+            group = PermutationGroup([h.as_point_permutation() for h in gens])
         else:
             rejected.append((describe_element(net.names, g), "passed the float screen; not proved exactly"))
-    gens = [SignedPermutation(g.perm, g.signs, describe_element(net.names, g)) for g in _generating_subset(elements)]
+    return gens, rejected
+
+
+def _generic(net, *, with_continuous: bool) -> SymmetryGroup:
+    rejected: list[tuple[str, str]] = []
+
+    def accept(g: SignedPermutation) -> bool:
+        if verify_exactly(net, g):
+            return True
+        rejected.append((describe_element(net.names, g), "passed the float screen; not proved exactly"))
+        return False
+
+    found, levels = stabilizer_chain_generators(net, accept)
+    gens = [SignedPermutation(g.perm, g.signs, describe_element(net.names, g)) for g in found]
     evidence = tuple("f(gθ, x) − f(θ, x) simplifies to 0 on f" for _ in gens)
-    method = (f"complete: backtracking over all signed permutations with a sound float screen on partial "
-              f"supports; {len(elements)} survivor(s), each proved exactly")
+    method = ("complete: stabiliser-chain backtracking over all signed permutations with a sound float "
+              f"screen on partial supports ({levels} levels); every coset representative proved exactly")
     cont = orthogonal_algebra(net) if with_continuous else None
-    return SymmetryGroup(net, tuple(gens), evidence, tuple(rejected),
-                         f"the complete signed-permutation group (order {len(elements)})", method, cont)
+    group = SymmetryGroup(net, tuple(gens), evidence, tuple(rejected), "", method, cont)
+    name = f"the complete signed-permutation group (order {group.order})"
+    return SymmetryGroup(net, tuple(gens), evidence, tuple(rejected), name, method, cont)
 
 
 def complete_group(net, *, continuous: bool = True) -> SymmetryGroup:
