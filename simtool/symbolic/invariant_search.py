@@ -54,6 +54,14 @@ class Family:
     vector: tuple[sympy.Expr, ...]
     continuum: bool
     evidence: str
+    #: an explicit member ``base ∩ {n·θ_J = 0}`` with ``n ⊥ v``, proved invariant, and
+    #: whether it is symmetry-induced (``None``: no instance built)
+    instance: Subspace | None = None
+    instance_induced: bool | None = None
+
+    def short(self) -> str:
+        """E.g. ``any L ⊆ (a1, a2, a3) with (1, 1, 1) ∈ L``."""
+        return f"any L ⊆ ({', '.join(self.coordinates)}) with ({', '.join(str(v) for v in self.vector)}) ∈ L"
 
     def describe(self, base_text: str) -> str:
         vec = ", ".join(str(v) for v in self.vector)
@@ -79,6 +87,11 @@ class SearchResult:
     @property
     def not_induced(self) -> tuple[Subspace, ...]:
         return tuple(S for S in self.invariant if S not in self.fix_lattice)
+
+    @property
+    def all_induced(self) -> bool:
+        """Every invariant member, and every member of every continuous family, is induced."""
+        return not self.not_induced and not any(f.instance_induced is False for f in self.families)
 
     @property
     def undecided(self) -> tuple[Subspace, ...]:
@@ -147,10 +160,35 @@ def _families(net: TwoLayerNet, invariant: list[Subspace]) -> list[Family]:
         continuum = len(J) >= (3 if nonzero else 2)
         if len(J) < 2:
             continue
+        inst, induced = _instance(net, R, J, vec) if continuum else (None, None)
         out.append(Family(R, tuple(net.names[j] for j in J), tuple(vec), continuum,
                           "proved: the base is invariant (exact tangency) and ∇f along these coordinates equals "
-                          "the vector on it (sympy); normal components of L's equations are n·v"))
+                          "the vector on it (sympy); normal components of L's equations are n·v",
+                          inst, induced))
     return out
+
+
+def _instance(net: TwoLayerNet, R: Subspace, J: list[int], vec) -> tuple[Subspace | None, bool | None]:
+    """One member ``R ∩ {n·θ_J = 0}`` with ``n ⊥ v`` and unequal weights (so not a ± relation),
+    proved invariant; returns it and whether it is ``Fix(H)`` for a subgroup of ``G``."""
+    from fractions import Fraction
+
+    from .complete_group import complete_group
+    from .induced import symmetry_induced
+
+    if all(v == 0 for v in vec):
+        n = {J[0]: Fraction(1), J[1]: Fraction(-2)}
+    else:
+        order = sorted(range(len(J)), key=lambda i: vec[i] == 0)  # a coordinate with v ≠ 0 last
+        i1, i2, i3 = order[1], order[2], order[0]
+        if vec[i3] == 0 or not all(sympy.Rational(v).is_rational for v in vec):
+            return None, None
+        v1, v2, v3 = (Fraction(str(sympy.Rational(vec[i]))) for i in (i1, i2, i3))
+        n = {J[i1]: Fraction(1), J[i2]: Fraction(2), J[i3]: -(v1 + 2 * v2) / v3}
+    inst = R & Subspace.from_equations(net.dim, [n])
+    if decide_tangency(net, AffineSubspace.of(inst)).status != PROVED:  # pragma: no cover - proved above
+        return None, None
+    return inst, symmetry_induced(complete_group(net, continuous=False), AffineSubspace.of(inst)).induced
 
 
 def search_invariant(net: TwoLayerNet, *, group: SymmetryGroup | None = None, refute: bool = False,
