@@ -9,7 +9,7 @@ import pytest
 import sympy
 
 from simtool.symbolic.activation import get_activation
-from simtool.symbolic.complete_group import complete_group, describe_element
+from simtool.symbolic.complete_group import complete_group, cycle_notation
 from simtool.symbolic.deep import DeepNet
 from simtool.symbolic.network import TwoLayerNet
 from simtool.symbolic.signed_search import backtrack_symmetries, exhaustive_symmetries, verify_exactly
@@ -131,7 +131,7 @@ def test_continuous_orthogonal_symmetries():
     assert cont.dim == 0 and not cont.exact
 
 
-def test_describe_element_cycles():
+def test_cycle_notation_cycles():
     names = ["a1", "w1", "a2", "w2"]
-    assert describe_element(names, SignedPermutation((2, 1, 0, 3), (-1, 1, -1, 1))) == "(a1 ↦ −a2 ↦ a1)"
-    assert describe_element(names, SignedPermutation.identity(4)) == "id"
+    assert cycle_notation(names, SignedPermutation((2, 1, 0, 3), (-1, 1, -1, 1))) == "(a1 ↦ −a2 ↦ a1)"
+    assert cycle_notation(names, SignedPermutation.identity(4)) == "id"

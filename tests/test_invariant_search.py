@@ -93,3 +93,13 @@ def test_family_is_the_closure_of_atoms_at_width_three():
     """Blocks of three units (the structure enumeration once dropped them; this caught it)."""
     net = TwoLayerNet(3, get_activation("cos"), bias=False)
     assert set(family_members(net)) == closure_of_atoms(net)
+
+
+@pytest.mark.parametrize("act,kw", [("identity", {"bias": False}), ("cos", {}), ("silu", {})])
+def test_fix_lattice_of_complete_group_equals_brute_force_closure(act, kw):
+    from simtool.symbolic.complete_group import complete_group
+    from simtool.symbolic.invariant_search import fix_lattice_of
+    from simtool.symbolic.oracle import closure_of_group
+
+    group = complete_group(TwoLayerNet(2, get_activation(act), **kw), continuous=False)
+    assert fix_lattice_of(group) == closure_of_group(group)

@@ -8,7 +8,7 @@ r"""Find every invariant subspace of the search family (math.md §7), screen the
 2. **Decide** (exact): every member that passes is decided by
    :func:`~simtool.symbolic.affine_tangency.decide_tangency`.
 3. **Symmetry**: an invariant member is symmetry-induced relative to the complete group
-   ``G`` iff it is one of the ``Fix(H)`` (intersection closure of ``{Fix(g) : g ∈ G}``).
+   ``G`` iff it is one of the ``Fix(H)`` (all of them, from the group's closure).
 4. **Continuous families**: if ``w_k = b_k = 0`` for the units ``k ∈ I`` (inactive) on an
    invariant ``R`` that leaves ``J = {a_k : k ∈ I}`` (and ``c``) free, the gradient along
    ``J`` is the constant vector ``v = (σ(0), …, σ(0)[, 1])`` on ``R``; hence
@@ -32,7 +32,8 @@ import sympy
 from ..verdict import PROVED, REFUTED, VIOLATED, Verdict
 from .affine import AffineSubspace
 from .affine_tangency import decide_tangency
-from .complete_group import SymmetryGroup, complete_group
+from .complete_group import complete_group
+from .group import SymmetryGroup
 from .invariant_family import family_members
 from .network import TwoLayerNet
 from .subspace import Subspace
@@ -102,14 +103,11 @@ class SearchResult:
 
 
 def fix_lattice_of(group: SymmetryGroup) -> frozenset[Subspace]:
-    """``{Fix(H) : H ≤ G}`` as the intersection closure of ``{Fix(g)}`` (exact)."""
-    fixes = {g.fixed_subspace() for g in group.elements()}
-    closed, frontier = set(fixes), set(fixes)
-    while frontier:
-        new = {a & b for a in frontier for b in fixes} - closed
-        closed |= new
-        frontier = new
-    return frozenset(closed)
+    """``{Fix(H) : H ≤ G}`` for the given group, by :func:`~simtool.symbolic.fix_closure.close_up_to_symmetry`
+    (its brute-force oracle :func:`~simtool.symbolic.oracle.closure_of_group` agrees, tested)."""
+    from .fix_closure import close_up_to_symmetry
+
+    return frozenset(sp.subspace() for sp in close_up_to_symmetry(group).class_of)
 
 
 def screen(net, members, *, seed: int = 0) -> list[float]:
