@@ -114,9 +114,10 @@ def screen(net, members, *, seed: int = 0) -> list[float]:
     """Largest relative normal component of ``∇f`` per member at random points (float)."""
     import numpy as np
 
-    th, xs = list(net.symbols), list(net.x_symbols)
-    f = net.function()
-    grad = sympy.lambdify(th + xs, [sympy.diff(f, t) for t in th], modules=["scipy", "numpy"], cse=True)
+    xs = list(net.x_symbols)
+    from .signed_search import value_and_gradient_function
+
+    fg = value_and_gradient_function(net, ["scipy", "numpy"])
     rng = np.random.default_rng(seed)
     D = net.dim
     bases = [np.array([[float(v) for v in b] for b in S.basis()], dtype=float).reshape(-1, D) for S in members]
@@ -125,7 +126,7 @@ def screen(net, members, *, seed: int = 0) -> list[float]:
     x = rng.standard_normal((len(thetas), len(xs)))
     with np.errstate(all="ignore"):
         g = np.stack([np.broadcast_to(np.asarray(c, dtype=float), (len(thetas),))
-                      for c in grad(*thetas.T, *x.T)], axis=1)
+                      for c in fg(*thetas.T, *x.T)[1:]], axis=1)
     out = []
     for n, S in enumerate(members):
         E = np.array(S.basis_of_orthogonal(), dtype=float).reshape(-1, D)

@@ -74,14 +74,16 @@ def _numeric(net, f: sympy.Expr, seed: int) -> OrthogonalAlgebra:
 
     th = list(net.symbols)
     xs = list(net.x_symbols)
-    grad = sympy.lambdify(th + xs, [sympy.diff(f, t) for t in th], modules="math")
+    from .signed_search import value_and_gradient_function
+
+    fg = value_and_gradient_function(net)
     pairs = _pairs(net.dim)
     rng = random.Random(seed)
     M = []
     for _ in range(len(pairs) + 20):
         theta = [rng.uniform(-1.5, 1.5) for _ in th]
         x = [rng.uniform(-1.5, 1.5) for _ in xs]
-        g = grad(*theta, *x)
+        g = fg(*theta, *x)[1:]
         M.append([theta[j] * g[i] - theta[i] * g[j] for i, j in pairs])
     if not pairs:
         return OrthogonalAlgebra(0, True, "one parameter: no rotations")

@@ -39,6 +39,7 @@ __all__ = [
     "SCREEN_RTOL",
     "numeric_function",
     "numeric_value_and_gradient",
+    "value_and_gradient_function",
     "output_first_order",
     "backtrack_symmetries",
     "stabilizer_chain_generators",
@@ -61,11 +62,29 @@ def numeric_function(net) -> Callable[[Sequence[float], Sequence[float]], float]
     return lambda theta, x: float(fn(*theta, *x))
 
 
-def numeric_value_and_gradient(net) -> Callable[[Sequence[float], Sequence[float]], list[float]]:
-    """``[f, ∂_1 f, …, ∂_D f]`` at ``(θ, x)`` as plain floats (common subexpressions shared)."""
+def value_and_gradient_function(net, modules="math"):
+    """``(θ…, x…) ↦ [f, ∂_1 f, …, ∂_D f]`` lambdified with ``modules`` (``"math"`` or numpy).
+
+    The gradient comes from back-propagation with formal activations
+    (:func:`~simtool.symbolic.tangency_general.formal_gradient`), whose ``s_l``/``ds_l``
+    are bound to σ_l and σ_l' numerically: no symbolic differentiation of nested σ.
+    """
+    from .activation_parse import Z
+    from .tangency_general import formal_gradient
+
+    mods = modules if isinstance(modules, list) else [modules]
+    namespace = {}
+    for l, act in enumerate(net.activations, start=1):
+        namespace[f"s{l}"] = sympy.lambdify(Z, act.expr, modules=mods)
+        namespace[f"ds{l}"] = sympy.lambdify(Z, act.derivative, modules=mods)
     syms = list(net.symbols) + list(net.x_symbols)
-    f = net.function()
-    fn = sympy.lambdify(syms, [f] + [sympy.diff(f, t) for t in net.symbols], modules="math", cse=True)
+    exprs = [net.function()] + formal_gradient(net, net.symbols)
+    return sympy.lambdify(syms, exprs, modules=[namespace, *mods], cse=True)
+
+
+def numeric_value_and_gradient(net) -> Callable[[Sequence[float], Sequence[float]], list[float]]:
+    """``[f, ∂_1 f, …, ∂_D f]`` at ``(θ, x)`` as plain floats."""
+    fn = value_and_gradient_function(net)
     return lambda theta, x: [float(v) for v in fn(*theta, *x)]
 
 
