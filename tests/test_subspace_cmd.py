@@ -165,3 +165,16 @@ def test_text_output_names_the_group(capsys):
     assert main(["subspace", "--width", "2", "--activation", "silu", "--where", "a1=0, w1=0, b1=0"]) == 0
     text = capsys.readouterr().out
     assert "not symmetry-induced relative to the complete signed-permutation group" in text
+
+
+def test_sin_affine_sim_is_fixed_by_an_affine_isometry():
+    """(a, w, b) ↦ (a, −w, π − b) preserves a·sin(wx + b) exactly; its fixed set is {w = 0, b = π/2}:
+    the affine SIM is induced by an affine (not linear) orthogonal symmetry."""
+    from simtool.symbolic.zero import is_identically_zero
+
+    net = TwoLayerNet(1, get_activation("sin"))
+    a, w, b = net.symbols
+    assert is_identically_zero(net.function([a, -w, sympy.pi - b]) - net.function())
+    fixed = sympy.solve([sympy.Eq(-w, w), sympy.Eq(sympy.pi - b, b)], [w, b], dict=True)
+    assert fixed == [{w: 0, b: sympy.pi / 2}]
+    assert decide_tangency(net, parse_relations(net, "w1 = 0, b1 = pi/2")).status == "proved"

@@ -62,7 +62,13 @@ def pointwise_stabilizer(group: SymmetryGroup, S: Subspace):
         g = from_point_permutation(p, D)
         return all(g.apply(v) == v for v in basis)
 
-    return group.perm_group.subgroup_search(fixes)
+    # every e_i ∈ V (a free coordinate no pivot depends on) must be fixed as a point: search
+    # inside that point stabiliser (Schreier–Sims) instead of the whole group
+    used = {j for row in S.equations for j, _ in row}
+    lonely = [2 * i for i in S.free if i not in used]
+    G = group.perm_group
+    K = G.pointwise_stabilizer(lonely) if lonely else G
+    return K.subgroup_search(fixes) if K.order() > 1 else K
 
 
 def in_words(net, g: SignedPermutation) -> str:
