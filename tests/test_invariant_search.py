@@ -84,9 +84,14 @@ def test_symmetry_induced_iff_in_fix_lattice(act, kw):
         assert symmetry_induced(res.group, AffineSubspace.of(S)).induced is (S in res.fix_lattice)
 
 
-def test_hint_only_when_width_one_already_shows_more():
-    assert beyond_symmetry_hint(TwoLayerNet(3, get_activation("silu"))) is not None
-    assert beyond_symmetry_hint(TwoLayerNet(3, get_activation("tanh"))) is None
+def test_hint_only_when_more_is_known():
+    assert [line.split(":")[0] for line in beyond_symmetry_hint(TwoLayerNet(3, get_activation("silu")), 6)] == [
+        "beyond symmetry"]
+    assert beyond_symmetry_hint(TwoLayerNet(3, get_activation("tanh")), 48) == []
+    identity = beyond_symmetry_hint(TwoLayerNet(2, get_activation("identity"), bias=False), 8)
+    assert [line.split(":")[0] for line in identity] == ["beyond the lattice's group", "continuum"]
+    assert [line.split(":")[0] for line in beyond_symmetry_hint(TwoLayerNet(2, get_activation("identity")), 8)] == [
+        "continuum"]
 
 
 def test_family_is_the_closure_of_atoms_at_width_three():

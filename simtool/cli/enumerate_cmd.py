@@ -194,9 +194,8 @@ def run(args: argparse.Namespace) -> int:
         elif prove:
             from ..symbolic.invariant_search import beyond_symmetry_hint
 
-            hint = beyond_symmetry_hint(net)
-            if hint:
-                print(hint)
+            for line in beyond_symmetry_hint(net, lat.symmetries.group_order):
+                print(line)
     return 0
 
 

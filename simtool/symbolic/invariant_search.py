@@ -211,18 +211,33 @@ def search_invariant(net: TwoLayerNet, *, group: SymmetryGroup | None = None, re
     return SearchResult(net, group, tuple(members), verdicts, lattice, tuple(_families(net, invariant)))
 
 
-def beyond_symmetry_hint(net: TwoLayerNet) -> str | None:
-    """One line when width-1 members already show invariant subspaces outside ``Fix(H)``.
+def beyond_symmetry_hint(net: TwoLayerNet, shown_order: int | None = None) -> list[str]:
+    """Lines for plain ``enumerate`` when more is *known* than its lattice shows.
 
-    Sound for every width ``m``: a width-1 member embedded on unit 1 (other units free)
-    stays invariant and its pointwise stabiliser acts on unit 1 alone.
+    * the complete group is larger than the group of the shown lattice (``shown_order``);
+    * continuous orthogonal symmetries exist (decided exactly for polynomial f only);
+    * width-1 members of the family are already invariant and not induced: this is sound
+      for every width ``m``, since such a member embedded on unit 1 (other units free)
+      stays invariant and its pointwise stabiliser acts on unit 1 alone.
     """
+    from .orthogonal_algebra import orthogonal_algebra
+
+    lines = []
+    group = complete_group(net, continuous=False)
+    if shown_order is not None and group.order > shown_order:
+        lines.append(f"beyond the lattice's group: the complete signed-permutation group has order {group.order:,} "
+                     f"> {shown_order:,} (e.g. role-mixing symmetries), so this lattice misses some Fix(H); "
+                     "`simtool subspace --where …` decides any candidate relative to the complete group")
+    if net.function().is_polynomial(*net.symbols, *net.x_symbols):
+        alg = orthogonal_algebra(net)
+        if alg.dim:
+            lines.append(f"continuum: continuous orthogonal symmetries ({alg.describe()}); every subspace fixed by "
+                         "one of their subgroups is a SIM, so the lattice above is a finite sublattice of a continuum")
     one = TwoLayerNet(1, net.activation, net.input_dim, net.bias, net.output_bias)
     res = search_invariant(one)
-    extra = res.not_induced
-    if not extra:
-        return None
-    ex = "; ".join(f"{{{res.describe(S)}}}" for S in extra[:2])
-    return (f"beyond symmetry: the search family holds invariant subspaces that are not symmetry-induced "
-            f"relative to the complete signed-permutation group (already at width 1: {ex}); "
-            "run with --all-invariant")
+    if res.not_induced:
+        ex = "; ".join(f"{{{res.describe(S)}}}" for S in res.not_induced[:2])
+        lines.append(f"beyond symmetry: the search family holds invariant subspaces that are not symmetry-induced "
+                     f"relative to the complete signed-permutation group (already at width 1: {ex}); "
+                     "run with --all-invariant")
+    return lines
