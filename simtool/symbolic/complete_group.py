@@ -34,6 +34,7 @@ finite lattice of ``G`` is only a sublattice of a continuum.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..errors import ArchitectureError
@@ -162,45 +163,14 @@ def _two_layer(net: TwoLayerNet, *, with_continuous: bool) -> CompleteGroup:
     name = _two_layer_name(m, len(aut))
     method = (f"complete: symmetries map units to units (components of the Hessian-support graph), so "
               f"G = Aut(u) ≀ S_{m}; Aut(u) of order {len(aut)} from a complete search over the "
-              f"{2 ** unit.dim * _fact(unit.dim)} signed permutations of one unit, each proved exactly")
+              f"{2 ** unit.dim * math.factorial(unit.dim)} signed permutations of one unit, each proved exactly")
     cont = orthogonal_algebra(net) if with_continuous else None
     return CompleteGroup(net, tuple(gens), tuple(evidence), tuple(rejected), name, method, cont)
-
-
-def _fact(n: int) -> int:
-    import math
-
-    return math.factorial(n)
 
 
 def _two_layer_name(m: int, aut: int) -> str:
     base = f"S_{m}" if aut == 1 else f"Aut(u) ≀ S_{m} with |Aut(u)| = {aut}"
     return f"the complete signed-permutation group ({base})"
-
-
-def verified_closure(net, survivors: list[SignedPermutation]) -> tuple[list[SignedPermutation], list]:
-    """Generators of the group of *proved* symmetries among the screened ``survivors``.
-
-    The survivors contain every symmetry.  Generators are proved one by one; once the
-    group they generate is as large as the survivor set, it *is* the set of symmetries
-    (proved ⊆ symmetries ⊆ survivors), and no further element needs a proof.
-    """
-    from sympy.combinatorics import PermutationGroup
-
-    gens: list[SignedPermutation] = []
-    rejected: list[tuple[str, str]] = []
-    group = None
-    for g in sorted(survivors, key=lambda e: (sum(p != i for i, p in enumerate(e.perm)), e.signs.count(-1))):
-        if g.is_identity or (group is not None and group.contains(g.as_point_permutation())):
-            continue
-        if group is not None and group.order() == len(survivors) - len(rejected):
-            break
-        if verify_exactly(net, g):
-            gens.append(g)
-            group = PermutationGroup([h.as_point_permutation() for h in gens])
-        else:
-            rejected.append((cycle_notation(net.names, g), "passed the float screen; not proved exactly"))
-    return gens, rejected
 
 
 def _generic(net, *, with_continuous: bool) -> CompleteGroup:
