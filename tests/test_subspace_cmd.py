@@ -6,6 +6,8 @@ import json
 
 import pytest
 import sympy
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simtool.cli import main
 from simtool.errors import SubspaceError
@@ -178,3 +180,29 @@ def test_sin_affine_sim_is_fixed_by_an_affine_isometry():
     fixed = sympy.solve([sympy.Eq(-w, w), sympy.Eq(sympy.pi - b, b)], [w, b], dict=True)
     assert fixed == [{w: 0, b: sympy.pi / 2}]
     assert decide_tangency(net, parse_relations(net, "w1 = 0, b1 = pi/2")).status == "proved"
+
+
+@st.composite
+def _relations(draw):
+    """Relations satisfied by a drawn point θ* = q + r·π (so the system is consistent)."""
+    from fractions import Fraction
+
+    D = 7   # TwoLayerNet(2, ..., output_bias=True)
+    q_star = [Fraction(draw(st.integers(-2, 2)), draw(st.integers(1, 2))) for _ in range(D)]
+    r_star = [Fraction(draw(st.integers(-1, 1)), 2) for _ in range(D)]
+    rows = []
+    for _ in range(draw(st.integers(1, 4))):
+        cols = draw(st.lists(st.integers(0, D - 1), min_size=1, max_size=3, unique=True))
+        coef = {c: Fraction(draw(st.integers(-3, 3).filter(bool)), draw(st.integers(1, 3))) for c in cols}
+        rows.append((coef, sum(v * q_star[c] for c, v in coef.items()), sum(v * r_star[c] for c, v in coef.items())))
+    return rows
+
+
+@given(_relations(), st.booleans())
+def test_describe_then_parse_round_trips(rows, ascii):
+    """Law: the text simtool prints for S parses back to exactly S."""
+    from simtool.symbolic.affine import AffineSubspace
+
+    net = TwoLayerNet(2, get_activation("tanh"), output_bias=True)
+    S = AffineSubspace.from_relations(net.dim, rows)
+    assert parse_relations(net, S.describe(net.names, ascii=ascii)) == S
