@@ -40,3 +40,18 @@ def test_bad_widths(capsys, widths):
 def test_text_table(capsys):
     assert main(["survey", "--widths", "1", "--activations", "silu"]) == 0
     assert "relative to each net's complete signed-permutation group" in capsys.readouterr().out
+
+
+def test_subspace_survey_and_all_invariant_never_import_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, io, contextlib; from simtool.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['subspace', '--width', '2', '--activation', 'sin', '--where', 'w1=0, b1=pi/2'])\n"
+        "    main(['survey', '--widths', '1', '--activations', 'silu'])\n"
+        "    main(['enumerate', '--width', '2', '--activation', 'silu', '--all-invariant'])\n"
+        "assert 'torch' not in sys.modules, 'torch imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
