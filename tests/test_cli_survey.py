@@ -55,3 +55,10 @@ def test_subspace_survey_and_all_invariant_never_import_torch():
         "assert 'torch' not in sys.modules, 'torch imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_exact_flag_decides_every_member(capsys):
+    fast = _survey(capsys, "--widths", "2", "--activations", "square")["rows"][0]
+    slow = _survey(capsys, "--widths", "2", "--activations", "square", "--exact")["rows"][0]
+    assert slow["exact_refutations"] and not fast["exact_refutations"]
+    assert (slow["invariant"], slow["undecided"]) == (fast["invariant"], 0) == (13, 0)

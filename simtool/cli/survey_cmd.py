@@ -34,6 +34,8 @@ def add_parser(subparsers, name: str, summary: str) -> None:
     p.add_argument("--input-dim", default="1", metavar="D", help="input dimension d (default: 1)")
     p.add_argument("--no-bias", action="store_true", help="hidden units without biases")
     p.add_argument("--output-bias", action="store_true", help="add an output bias c")
+    p.add_argument("--exact", action="store_true",
+                   help="decide every family member exactly, also those the float screen rejects (slower)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 
@@ -69,19 +71,20 @@ def _activations(text: str | None):
     return out
 
 
-def survey_row(net) -> dict:
+def survey_row(net, *, exact: bool = False) -> dict:
     """The survey's numbers for one network."""
     from ..symbolic.complete_group import complete_group
     from ..symbolic.invariant_search import search_invariant
 
     group = complete_group(net)
-    res = search_invariant(net, group=group)
+    res = search_invariant(net, group=group, refute=exact)
     bad = res.not_induced
     fams = sorted((f for f in res.families if f.continuum), key=lambda f: -len(f.coordinates))[:1]
     return {
         "activation": net.activation.name, "width": net.width, "group_order": group.order,
         "fix_h": len(res.fix_lattice), "family": len(res.members), "invariant": len(res.invariant),
-        "undecided": len(res.undecided), "all_induced": res.all_induced, "not_induced": len(bad),
+        "undecided": len(res.undecided), "exact_refutations": exact,
+        "all_induced": res.all_induced, "not_induced": len(bad),
         "counterexamples": [res.describe(S) for S in bad[:1]],
         "family_instances": [res.describe(f.instance) for f in fams
                              if f.instance is not None and f.instance_induced is False],
@@ -106,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
             skipped.append({"activation": act.name, "reason": "not analytic: tangency proofs need a C¹ field"})
             continue
         for m in widths:
-            rows.append(survey_row(TwoLayerNet(m, act, d, bias=not args.no_bias, output_bias=args.output_bias)))
+            net = TwoLayerNet(m, act, d, bias=not args.no_bias, output_bias=args.output_bias)
+            rows.append(survey_row(net, exact=args.exact))
     seconds = time.perf_counter() - start
     if args.json:
         json.dump({"rows": rows, "skipped": skipped, "seconds": seconds}, sys.stdout, indent=1)
@@ -146,6 +150,8 @@ def _print(rows, skipped, seconds: float, args) -> None:
     con.print(t)
     for s in skipped:
         con.print(f"skipped {s['activation']}: {s['reason']}")
-    con.print("Fix(H) and 'induced' are relative to each net's complete signed-permutation group; members "
-              "rejected by the float screen are not refuted exactly. A nonzero 'cont. orth.' means continuous "
+    screen = ("every member decided exactly (--exact)" if args.exact else
+              "members rejected by the float screen are not refuted exactly (--exact decides them)")
+    con.print(f"Fix(H) and 'induced' are relative to each net's complete signed-permutation group; {screen}. "
+              "A nonzero 'cont. orth.' means continuous "
               f"orthogonal symmetries: the SIMs form a continuum. {seconds:.1f} s.")
