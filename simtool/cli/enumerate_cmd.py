@@ -58,6 +58,9 @@ def add_parser(subparsers, name: str, summary: str) -> None:
     p.add_argument("--no-proofs", action="store_true", help="skip the tangency proofs (faster)")
     p.add_argument("--allow-nonsmooth", action="store_true",
                    help="enumerate for a non-analytic σ (relu, …) although invariance cannot be proved")
+    p.add_argument("--all-invariant", action="store_true",
+                   help="also search a documented family of subspaces for invariant ones beyond the lattice "
+                   "(two-layer; see simtool.symbolic.invariant_family) and list them")
     p.set_defaults(run=run)
 
 
@@ -179,6 +182,8 @@ def run(args: argparse.Namespace) -> int:
     from ..symbolic.symmetry import derive_symmetries
 
     if args.widths is not None:
+        if args.all_invariant:
+            raise ArchitectureError("--all-invariant supports two-layer nets (--width) so far")
         return _run_deep(args)
     if args.activations is not None:
         raise ArchitectureError("--activations needs --widths (a two-layer net has one activation)")
@@ -205,11 +210,30 @@ def run(args: argparse.Namespace) -> int:
         write_hasse(lat, args.hasse)
     from ..report.lattice_view import lattice_json, print_lattice
 
+    beyond = None
+    if args.all_invariant and prove:
+        from ..report.beyond_view import beyond_rows
+
+        beyond = beyond_rows(net, {e.subspace for e in lat.elements})
     if args.json:
-        json.dump(lattice_json(lat, classes_only=args.up_to_symmetry), sys.stdout, indent=1)
+        data = lattice_json(lat, classes_only=args.up_to_symmetry)
+        if beyond is not None:
+            from ..report.beyond_view import beyond_json
+
+            data["beyond_symmetry"] = beyond_json(*beyond)
+        json.dump(data, sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
         print_lattice(lat, classes_only=args.up_to_symmetry, hasse=args.hasse)
+        if beyond is not None:
+            from ..report.beyond_view import print_beyond
+
+            print_beyond(*beyond)
+        elif prove:
+            from ..symbolic.invariant_search import beyond_symmetry_hint
+
+            for line in beyond_symmetry_hint(net, lat.symmetries.group_order):
+                print(line)
     return 0
 
 
