@@ -130,17 +130,23 @@ def _embed(net: TwoLayerNet, beta: SignedPermutation, k: int) -> SignedPermutati
     return SignedPermutation(tuple(perm), tuple(signs))
 
 
-def _two_layer(net: TwoLayerNet, *, with_continuous: bool) -> CompleteGroup:
+def unit_automorphisms(unit: TwoLayerNet) -> list[SignedPermutation]:
+    """``Aut(u)`` of a width-1 net by the complete search, each element proved exactly (live)."""
+    if is_identically_zero(unit.activation.derivative):
+        raise ArchitectureError(f"σ = {unit.activation.name} is constant; the network has no parameters to train")
+    one = TwoLayerNet(1, unit.activation, unit.input_dim, unit.bias, output_bias=False)
+    return [b for b in backtrack_symmetries(one) if verify_exactly(one, b)]
+
+
+def _two_layer(net: TwoLayerNet, *, with_continuous: bool, live: bool = False) -> CompleteGroup:
+    from .unit_facts import unit_facts
+
     if is_identically_zero(net.activation.derivative):
         raise ArchitectureError(f"σ = {net.activation.name} is constant; the network has no parameters to train")
     unit = TwoLayerNet(1, net.activation, net.input_dim, net.bias, output_bias=False)
-    found = backtrack_symmetries(unit)
-    aut, rejected = [], []
-    for b in found:
-        if verify_exactly(unit, b):
-            aut.append(b)
-        else:
-            rejected.append((cycle_notation(unit.names, b), "passed the float screen; not proved exactly"))
+    # Aut(u): shipped for the registry (simtool.symbolic.unit_facts), else searched and proved now
+    aut = unit_automorphisms(unit) if live else unit_facts(net).automorphisms()
+    rejected: list = []
     gens, evidence = [], []
     for b in _generating_subset(aut):
         g = _embed(net, b, 1)
@@ -193,11 +199,12 @@ def _generic(net, *, with_continuous: bool) -> CompleteGroup:
     return CompleteGroup(net, tuple(gens), evidence, tuple(rejected), name, method, cont)
 
 
-def complete_group(net, *, continuous: bool = True) -> CompleteGroup:
+def complete_group(net, *, continuous: bool = True, live: bool = False) -> CompleteGroup:
     """Every signed-permutation symmetry of ``net``, as a verified :class:`CompleteGroup`.
 
-    ``continuous=False`` skips the search for continuous orthogonal symmetries.
+    ``continuous=False`` skips the search for continuous orthogonal symmetries;
+    ``live=True`` recomputes ``Aut(u)`` instead of reading the shipped unit cache.
     """
     if isinstance(net, TwoLayerNet):
-        return _two_layer(net, with_continuous=continuous)
+        return _two_layer(net, with_continuous=continuous, live=live)
     return _generic(net, with_continuous=continuous)

@@ -211,7 +211,7 @@ def search_invariant(net: TwoLayerNet, *, group: SymmetryGroup | None = None, re
     return SearchResult(net, group, tuple(members), verdicts, lattice, tuple(_families(net, invariant)))
 
 
-def beyond_symmetry_hint(net: TwoLayerNet, shown_order: int | None = None) -> list[str]:
+def beyond_symmetry_hint(net: TwoLayerNet, shown_order: int | None = None, *, live: bool = False) -> list[str]:
     """Lines for plain ``enumerate`` when more is *known* than its lattice shows.
 
     * the complete group is larger than the group of the shown lattice (``shown_order``);
@@ -220,12 +220,19 @@ def beyond_symmetry_hint(net: TwoLayerNet, shown_order: int | None = None) -> li
       for every width ``m``, since such a member embedded on unit 1 (other units free)
       stays invariant and its pointwise stabiliser acts on unit 1 alone.
     """
+    import math
+
     from .orthogonal_algebra import orthogonal_algebra
 
     lines = []
-    group = complete_group(net, continuous=False)
-    if shown_order is not None and group.order > shown_order:
-        lines.append(f"beyond the lattice's group: the complete signed-permutation group has order {group.order:,} "
+    if live:
+        order = complete_group(net, continuous=False, live=True).order
+    else:  # Aut(u) from the unit cache (simtool.symbolic.unit_facts): |G| = |Aut(u)|^m m!
+        from .unit_facts import unit_facts
+
+        order = unit_facts(net).aut_order ** net.width * math.factorial(net.width)
+    if shown_order is not None and order > shown_order:
+        lines.append(f"beyond the lattice's group: the complete signed-permutation group has order {order:,} "
                      f"> {shown_order:,} (e.g. role-mixing symmetries), so this lattice misses some Fix(H); "
                      "`simtool subspace --where …` decides any candidate relative to the complete group")
     if net.function().is_polynomial(*net.symbols, *net.x_symbols):
@@ -233,11 +240,20 @@ def beyond_symmetry_hint(net: TwoLayerNet, shown_order: int | None = None) -> li
         if alg.dim:
             lines.append(f"continuum: continuous orthogonal symmetries ({alg.describe()}); every subspace fixed by "
                          "one of their subgroups is a SIM, so the lattice above is a finite sublattice of a continuum")
+    return lines + list(width_one_hints(net, live=live))
+
+
+def width_one_hints(net: TwoLayerNet, *, live: bool = False) -> tuple[str, ...]:
+    """The "beyond symmetry" line from the width-1 search (width-independent; cached for the registry)."""
+    if not live:
+        from .unit_facts import unit_facts
+
+        return unit_facts(net).hints
     one = TwoLayerNet(1, net.activation, net.input_dim, net.bias, net.output_bias)
-    res = search_invariant(one)
-    if res.not_induced:
-        ex = "; ".join(f"{{{res.describe(S)}}}" for S in res.not_induced[:2])
-        lines.append(f"beyond symmetry: the search family holds invariant subspaces that are not symmetry-induced "
-                     f"relative to the complete signed-permutation group (already at width 1: {ex}); "
-                     "run with --all-invariant")
-    return lines
+    res = search_invariant(one, group=complete_group(one, continuous=False, live=True))
+    if not res.not_induced:
+        return ()
+    ex = "; ".join(f"{{{res.describe(S)}}}" for S in res.not_induced[:2])
+    return (f"beyond symmetry: the search family holds invariant subspaces that are not symmetry-induced "
+            f"relative to the complete signed-permutation group (already at width 1: {ex}); "
+            "run with --all-invariant",)
