@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import torch
 
+from .fields import BatchField
 from .flow import Status, _Recorder
 
 Tensor = torch.Tensor
@@ -121,7 +122,7 @@ def _run_dopri5(field: Field, rec: _Recorder, opts: dict) -> None:
 
 # -- stiff option: scipy Radau IIA per trajectory ----------------------------------
 
-def _radau_row(row_field: Field, y0: Tensor, times: list[float], opts: dict,
+def _radau_row(row_field: BatchField, y0: Tensor, times: list[float], opts: dict,
                rec: _Recorder) -> tuple[list, Tensor, float, int, Status]:
     """Integrate one row with scipy's Radau; returns saves, final state, time, steps, status."""
     import numpy as np
@@ -136,12 +137,11 @@ def _radau_row(row_field: Field, y0: Tensor, times: list[float], opts: dict,
 
     def jac(t, y):
         th = torch.as_tensor(y, dtype=dtype, device=dev)[None]
-        return row_field.jacobian(th)[0].cpu().numpy()  # type: ignore[attr-defined]
+        return row_field.jacobian(th)[0].cpu().numpy()
 
     y_last, t_last = y0.cpu().numpy(), 0.0
     solver = Radau(fun, 0.0, y_last, times[-1], rtol=opts["rtol"], atol=opts["atol"],
-                   jac=jac if hasattr(row_field, "jacobian") else None,
-                   first_step=opts["dt"])
+                   jac=jac, first_step=opts["dt"])
     saves: list = [y_last if times[0] <= 0 else None] + [None] * (len(times) - 1)
     status, steps = Status.COMPLETED, 0
     while solver.status == "running":
@@ -171,7 +171,7 @@ def _radau_row(row_field: Field, y0: Tensor, times: list[float], opts: dict,
 def _run_radau(field: Field, rec: _Recorder, opts: dict) -> None:
     times = rec.times.tolist()
     for b in range(rec.state.shape[0]):
-        row_field = field.rows(slice(b, b + 1)) if hasattr(field, "rows") else field
+        row_field = field.rows(slice(b, b + 1))
         saves, final, t_last, steps, status = _radau_row(row_field, rec.state[b], times, opts, rec)
         for i, y in enumerate(saves):
             rec.states[i, b] = torch.as_tensor(y, dtype=final.dtype, device=final.device)

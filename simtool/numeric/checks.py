@@ -16,6 +16,9 @@ One :class:`ElementReport` per lattice element, made of :class:`CheckResult`\ s:
 =============  ==============================================================
 
 ``stays``, ``equiv`` and ``risk`` share one batch (points of ``S`` and their images).
+The random samples of an element come from
+:func:`~simtool.numeric.check_setup.element_generator` ``(seed, S.key)``: the same
+whether the element is checked alone or inside ``check_elements``.
 An element works by duck typing: anything with ``id``, ``subspace``, ``dim``,
 ``description``, ``class_id`` and ``reduction`` (and optionally ``invariance``, the
 exact proof verdict) can be checked, so deeper architectures slot in unchanged.
@@ -32,7 +35,7 @@ Examples
 >>> setup = FlowSetup(net, data.x, data.y, t_max=1.0, dt=0.1, n_save=3)
 >>> lat = enumerate_lattice(net)
 >>> rep = check_element(setup, lat.element("S1"), symmetries=lat.symmetries.generators,
-...                     n_traj=4, generator=torch.Generator().manual_seed(0))
+...                     n_traj=4, seed=0)
 >>> rep.description, rep.verdict, rep.result("stays").verdict
 ('units 1,2 condensed', 'confirmed', 'confirmed')
 """
@@ -72,6 +75,7 @@ from .check_setup import (
     VIOLATED,
     CheckResult,
     FlowSetup,
+    element_generator,
     worst,
 )
 
@@ -199,13 +203,15 @@ def check_element(
     *,
     symmetries: Sequence = (),
     n_traj: int = 64,
-    generator: torch.Generator,
+    seed: int = 0,
     stability: bool = False,
 ) -> ElementReport:
-    """Run every check on one lattice element (see the module docstring)."""
+    """Run every check on one lattice element (see the module docstring); its samples
+    come from ``element_generator(seed, element.subspace.key)``."""
     batch = FlowBatch(setup)
     finish = plan_element(batch, element, symmetries=symmetries, n_traj=n_traj,
-                          generator=generator, stability=stability)
+                          generator=element_generator(seed, element.subspace.key),
+                          stability=stability)
     batch.run()
     return finish()
 
@@ -216,14 +222,16 @@ def check_elements(
     *,
     symmetries: Sequence = (),
     n_traj: int = 64,
-    generator: torch.Generator,
+    seed: int = 0,
     stability: bool = False,
     rows_per_batch: int = ROWS_PER_BATCH,
 ) -> Iterator[tuple[list, list[ElementReport]]]:
     """Check many elements, integrating several elements' runs in one batch.
 
     Yields ``(elements, reports)`` after each batch (for progress bars); elements are
-    grouped until a batch would exceed about ``rows_per_batch`` trajectories.
+    grouped until a batch would exceed about ``rows_per_batch`` trajectories.  Each
+    element draws from its own ``element_generator(seed, element.subspace.key)``, so
+    its report equals :func:`check_element`'s for the same seed.
     """
     per_element = n_traj * (4 + (1 if stability else 0)) + min(n_traj, IMAGES) * len(symmetries)
     group = max(1, int(rows_per_batch) // max(per_element, 1))
@@ -232,7 +240,8 @@ def check_elements(
         chunk = pending[start:start + group]
         batch = FlowBatch(setup)
         finishers = [plan_element(batch, el, symmetries=symmetries, n_traj=n_traj,
-                                  generator=generator, stability=stability) for el in chunk]
+                                  generator=element_generator(seed, el.subspace.key),
+                                  stability=stability) for el in chunk]
         batch.run()
         yield chunk, [f() for f in finishers]
 

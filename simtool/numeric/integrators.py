@@ -2,9 +2,11 @@ r"""Integrators for batched flows ``θ' = F(t, θ)`` behind one entry function.
 
 ``integrate(field, theta0, t_max, method="rk4", ...)`` validates its inputs once (like
 ``torchdiffeq.odeint``), runs the chosen integrator on all rows at once and returns a
-:class:`~simtool.numeric.flow.FlowResult` with a status per row.  ``field`` is any
-callable ``(t, θ) -> (batch, D)`` that treats rows independently, e.g.
-:class:`~simtool.numeric.flow.GradientFlowField`; fixed-step methods pass ``t`` as a
+:class:`~simtool.numeric.flow.FlowResult` with a status per row.  ``field`` is a
+:class:`~simtool.numeric.fields.BatchField` (e.g.
+:class:`~simtool.numeric.flow.GradientFlowField`) or any callable ``(t, θ) -> (batch, D)``
+that treats rows independently and has no per-row data (wrapped by
+:func:`~simtool.numeric.fields.as_batch_field`); fixed-step methods pass ``t`` as a
 float, ``dopri5`` as a ``(batch,)`` tensor (each row has its own time).
 
 Registry ``INTEGRATORS`` (name -> :class:`Integrator`, each with a declared ``order``):
@@ -18,15 +20,15 @@ Registry ``INTEGRATORS`` (name -> :class:`Integrator`, each with a declared ``or
                   (default: Hairer's automatic choice)
 ``radau``    5    stiff option: scipy's implicit Radau IIA (order 5) run *per
                   trajectory* (a Python loop over rows, so meant for small ``D``
-                  and batches), with the Jacobian from ``field.jacobian`` when
-                  present (else finite differences); the row's field is
-                  ``field.rows(slice(b, b + 1))`` when present, else ``field``
-                  itself on a batch of one; a step-size failure is ``NON_FINITE``
+                  and batches); the row's field is ``field.rows(slice(b, b + 1))``
+                  and its Jacobian ``field.jacobian`` (of that row's field, so
+                  per-row data, metric and mask are that row's); a step-size
+                  failure is ``NON_FINITE``
 ``gd``       1    discrete gradient descent, learning rate ``dt``: ``θ ← θ + dt F``;
                   time ``t = k·dt`` after ``k`` steps; save times round to steps
 ``sgd``      1    as ``gd`` on a minibatch of ``batch_size`` samples drawn without
                   replacement at every step from ``generator`` (one minibatch shared
-                  by all rows); needs ``field.subset``
+                  by all rows); needs a ``MinibatchField`` (``field.subset``)
 =========  =====  =============================================================
 
 Fixed-step methods land exactly on every save time: each interval between save
@@ -71,6 +73,7 @@ import torch
 
 from ..errors import IntegratorError
 from .adaptive import _run_dopri5, _run_radau
+from .fields import BatchField, MinibatchField, as_batch_field
 from .flow import FlowResult, Status, _Recorder
 
 __all__ = ["Integrator", "INTEGRATORS", "get_integrator", "integrate"]
@@ -164,7 +167,7 @@ def _run_fixed(step: Callable, extra_evals: int, exact: bool):
             f = field
             if bs is not None:
                 idx = torch.randperm(opts["n_samples"], generator=generator)[:bs]
-                f = field.subset(idx.to(rec.state.device))  # type: ignore[attr-defined]
+                f = field.subset(idx.to(rec.state.device))
             h = steps[i]
             k1 = f(t, rec.state)
             rec.n_evals += 1 + extra_evals
@@ -264,6 +267,7 @@ def integrate(field: Field, theta0: Tensor, t_max: float, *, method: str = "rk4"
     FlowResult
     """
     integ = get_integrator(method)
+    field = as_batch_field(field)
     if not isinstance(theta0, Tensor) or theta0.ndim != 2 or theta0.shape[0] == 0:
         shape = tuple(theta0.shape) if isinstance(theta0, Tensor) else type(theta0).__name__
         raise IntegratorError(f"theta0 must be a (batch, D) tensor with batch ≥ 1, got {shape}")
@@ -281,10 +285,10 @@ def integrate(field: Field, theta0: Tensor, t_max: float, *, method: str = "rk4"
     if integ.stochastic:
         if not isinstance(generator, torch.Generator):
             raise IntegratorError("integrator 'sgd' needs an explicit torch.Generator (generator=)")
-        if not hasattr(field, "subset") or not hasattr(field, "n_samples"):
-            raise IntegratorError("integrator 'sgd' needs a field with .subset and .n_samples, "
-                                  "e.g. GradientFlowField")
-        opts["n_samples"] = int(field.n_samples)  # type: ignore[attr-defined]
+        if not isinstance(field, MinibatchField):
+            raise IntegratorError("integrator 'sgd' needs a MinibatchField (with .subset and "
+                                  ".n_samples), e.g. GradientFlowField")
+        opts["n_samples"] = int(field.n_samples)
         opts["batch_size"] = int(_positive("batch_size", batch_size if batch_size is not None
                                            else 0, integer=True))
         if opts["batch_size"] > opts["n_samples"]:
@@ -316,7 +320,7 @@ def _save_times(save_at: object, t_max: float, like: Tensor) -> Tensor:
     return times
 
 
-def _chunked(integ: Integrator, field: Field, theta0: Tensor, times: Tensor, opts: dict,
+def _chunked(integ: Integrator, field: BatchField, theta0: Tensor, times: Tensor, opts: dict,
              size: int) -> FlowResult:
     """Integrate ``size`` rows at a time, writing into preallocated result tensors."""
     gen = opts["generator"]
@@ -326,7 +330,7 @@ def _chunked(integ: Integrator, field: Field, theta0: Tensor, times: Tensor, opt
     n_evals, result_times = 0, times
     for start in range(0, B, size):
         rows = slice(start, start + size)
-        f = field.rows(rows) if hasattr(field, "rows") else field  # type: ignore[attr-defined]
+        f = field.rows(rows)
         if gen is not None:
             gen.set_state(gen_state)  # every chunk sees the same minibatch stream
         rec = _Recorder(theta0[rows], times, integ.name, opts["gtol"], opts["max_norm"])
