@@ -76,61 +76,89 @@ class DeepModel(ModelBase):
         self.widths = self.layout.widths
         acts = tuple(net.activations)
         self.activations: tuple[TorchActivation, ...] = tuple(torch_activation(a) for a in acts)
+        # A_l = [W_l | b_l] (bias as a last column); θ[:, order] is [A_1, A_2, …] flattened
+        self._biased = tuple(li.bias is not None for li in self.layout.layers)
+        aug = [li.weight if li.bias is None else torch.cat([li.weight, li.bias[:, None]], dim=1)
+               for li in self.layout.layers]
+        self._shapes = tuple(tuple(A.shape) for A in aug)
+        order = torch.cat([A.flatten() for A in aug])
+        self._order, self._inverse = order, torch.argsort(order)
 
     @property
     def depth(self) -> int:
         return len(self.widths) - 1
 
     # -- parameters ----------------------------------------------------------------
-    def _params(self, theta: Tensor) -> list[tuple[Tensor, Tensor | None]]:
-        """``[(W_l (B, n_l, n_{l-1}), b_l (B, n_l) or None)]`` gathered from ``θ``."""
+    def _params(self, theta: Tensor) -> list[Tensor]:
+        """``[A_l (B, n_l, n_{l-1} (+1))]``: ``[W_l | b_l]`` gathered from ``θ`` (one gather)."""
         B = theta.shape[0]
-        out = []
-        for li in self.layout.layers:
-            W = theta.index_select(1, li.weight.flatten()).view(B, *li.weight.shape)
-            b = None if li.bias is None else theta.index_select(1, li.bias)
-            out.append((W, b))
+        flat = theta.index_select(1, self._order)
+        out, o = [], 0
+        for shape in self._shapes:
+            k = shape[0] * shape[1]
+            out.append(flat[:, o:o + k].view(B, *shape))
+            o += k
         return out
 
     def _scatter(self, grads: list[Tensor], B: int) -> Tensor:
-        """``(B, D)`` gradient in the net's layout from per-layer ``[gW_1, gb_1, …]``."""
+        """``(B, D)`` gradient in the net's layout from per-layer ``[∂A_1, ∂A_2, …]``."""
         flat = torch.cat([g.reshape(B, -1) for g in grads], dim=1)
-        return flat.index_select(1, self.layout.inverse)
+        return flat.index_select(1, self._inverse)
+
+    def prepare(self, X: Tensor) -> Tensor:
+        """``X̃ = [X, 1]`` when the first layer has biases, else ``X``."""
+        if not self._biased[0]:
+            return X
+        return torch.cat([X, X.new_ones(X.shape[:-1] + (1,))], dim=-1)
 
     # -- kernels -----------------------------------------------------------------
-    def _first(self, W: Tensor, b: Tensor | None, X: Tensor) -> Tensor:
-        """``z_1^T`` ``(B, n_1, n)`` from inputs ``X`` ``(n, d)`` or ``(B, n, d)``."""
-        B, n1, d = W.shape
-        if X.ndim == 2:  # one GEMM for the whole batch
-            if b is None:
-                return (W.reshape(B * n1, d) @ X.T).view(B, n1, -1)
-            return torch.addmm(b.reshape(B * n1, 1), W.reshape(B * n1, d), X.T).view(B, n1, -1)
-        z = torch.bmm(W, X.transpose(1, 2))
-        return z if b is None else z + b[:, :, None]
+    def _hidden(self, params: list[Tensor], X: Tensor, order: int, explicit: bool = False):
+        """Forward through the hidden layers.
 
-    def _hidden(self, params, X: Tensor, order: int):
-        """Forward through the hidden layers: ``[H_0^T, …, H_{L-1}^T]`` (H_0 = X as given)
-        and ``[σ'_l(z_l)]`` when ``order = 1``."""
+        Returns ``hs = [X̃, H̃_1^T, …, H̃_{L-1}^T]`` (``H̃_l^T`` ``(B, n_l (+1), n)``, with a
+        row of ones appended when layer ``l+1`` has biases) and, when ``order = 1``,
+        per layer ``σ'_l(z_l)`` — or ``None`` where the activation's ``backward``
+        gets ``σ'`` from ``σ`` (the usual case: then ``z`` is never kept, and ``σ``
+        is written straight into ``H̃``).  ``explicit``: always ``σ'`` tensors.
+        """
         hs: list[Tensor] = [X]
-        ds: list[Tensor] = []
+        ds: list[Tensor | None] = []
+        plain = plain_no_grad(params[0])
         for l in range(self.depth - 1):
-            W, b = params[l]
-            if l == 0:
-                z = self._first(W, b, X)
-            elif b is None:
-                z = torch.bmm(W, hs[-1])
+            A, h = params[l], hs[-1]
+            if l == 0 and h.ndim == 2:  # one GEMM (B·n_1, d̃) x (d̃, n) for the whole batch
+                B, n1, k = A.shape
+                z = (A.reshape(B * n1, k) @ h.T).view(B, n1, -1)
+            elif l == 0:
+                z = torch.bmm(A, h.transpose(1, 2))
             else:
-                z = torch.baddbmm(b[:, :, None], W, hs[-1])
-            vals = self.activations[l].values(z, order)
-            hs.append(vals[0])
-            if order:
-                ds.append(vals[1])
+                z = torch.bmm(A, h)
+            act = self.activations[l]
+            need_d = order and (explicit or act.backward is None)
+            if self._biased[l + 1]:
+                B, nl, n = z.shape
+                H = z.new_empty(B, nl + 1, n)
+                H[:, nl].fill_(1.0)
+                if need_d:
+                    s, d = act.values(z, 1)
+                    H[:, :nl] = s
+                elif plain:  # closed forms write σ into H̃ directly; others are copied
+                    Hv = H[:, :nl]
+                    s = act.values(z, 0, out=(Hv,))[0]
+                    if s.data_ptr() != Hv.data_ptr():
+                        Hv.copy_(s)
+                else:
+                    H = torch.cat([act.values(z, 0)[0], z.new_ones(B, 1, n)], dim=1)
+            elif need_d:
+                H, d = act.values(z, 1)
+            else:
+                H = act.values(z, 0, out=(z,) if plain else None)[0]
+            hs.append(H)
+            ds.append(d if need_d else None)
         return hs, ds
 
-    def _out(self, params, h: Tensor) -> Tensor:
-        W, c = params[-1]
-        f = torch.bmm(W, h)[:, 0, :]  # (B, 1, n_{L-1}) x (B, n_{L-1}, n)
-        return f if c is None else f + c
+    def _out(self, params: list[Tensor], h: Tensor) -> Tensor:
+        return torch.bmm(params[-1], h)[:, 0, :]  # (B, 1, n_{L-1} (+1)) x (B, ·, n)
 
     def _block(self, B: int, n: int, device: torch.device) -> int:
         target = _BLOCK_ELEMENTS_CUDA if device.type == "cuda" else _BLOCK_ELEMENTS_CPU
@@ -147,38 +175,39 @@ class DeepModel(ModelBase):
             parts.append(self._out(params, hs[-1]))
         return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
 
-    def _grad_block(self, params, X: Tensor, y: Tensor, loss: Loss, n: int, scale: float,
-                    need_risk: bool) -> tuple[Tensor | None, list[Tensor]]:
-        """Risk sum (or None) and ``[gW_1, gb_1, …]`` of one block of samples."""
+    def _grad_block(self, params: list[Tensor], X: Tensor, y: Tensor, loss: Loss, n: int,
+                    scale: float, need_risk: bool) -> tuple[Tensor | None, list[Tensor]]:
+        """Risk sum (or None) and ``[∂A_1, …, ∂A_L]`` of one block of samples."""
         hs, ds = self._hidden(params, X, 1)
         f = self._out(params, hs[-1])
         r = loss.derivative(f, y) * (scale / n)  # (B, k)
         risk = loss.value(f, y).sum(1) if need_risk else None
         L = self.depth
-        grads: list[Tensor | None] = [None] * (2 * L)
-        W_L, c = params[-1]
-        grads[2 * L - 2] = torch.bmm(r[:, None, :], hs[-1].transpose(1, 2))  # (B, 1, n_{L-1})
-        if c is not None:
-            grads[2 * L - 1] = r.sum(1, keepdim=True)
+        widths = self.widths
+        grads: list[Tensor] = [r] * L
+        grads[L - 1] = torch.bmm(r[:, None, :], hs[-1].transpose(1, 2))  # (B, 1, n_{L-1} (+1))
         delta = None
-        for l in range(L - 2, -1, -1):  # hidden layer l+1 (0-based l)
+        for l in range(L - 2, -1, -1):  # hidden layer l + 1, 1-based
+            W_next = params[l + 1][:, :, :widths[l + 1]]  # (B, n_{l+2}, n_{l+1})
             if delta is None:
-                delta = W_L.transpose(1, 2) * r[:, None, :]  # (B, n_{L-1}, k)
+                delta = W_next.transpose(1, 2) * r[:, None, :]  # (B, n_{L-1}, k)
             else:
-                delta = torch.bmm(params[l + 1][0].transpose(1, 2), delta)
-            delta = delta * ds[l] if not plain_no_grad(delta) else delta.mul_(ds[l])
+                delta = torch.bmm(W_next.transpose(1, 2), delta)
+            d = ds[l]
+            if d is None:  # g ⊙ σ'(z) from σ(z), one fused pass
+                h = hs[l + 1][:, :widths[l + 1]]
+                delta = self.activations[l].backward(delta, h)  # type: ignore[misc]
+            else:
+                delta = delta * d if not plain_no_grad(delta) else delta.mul_(d)
             h_prev = hs[l]
-            W, b = params[l]
             if l == 0 and h_prev.ndim == 2:  # shared inputs: one GEMM
                 B, n1, k = delta.shape
                 grads[0] = (delta.reshape(B * n1, k) @ h_prev).view(B, n1, -1)
             elif l == 0:
                 grads[0] = torch.bmm(delta, h_prev)
             else:
-                grads[2 * l] = torch.bmm(delta, h_prev.transpose(1, 2))
-            if b is not None:
-                grads[2 * l + 1] = delta.sum(2)
-        return risk, [g for g in grads if g is not None]
+                grads[l] = torch.bmm(delta, h_prev.transpose(1, 2))
+        return risk, grads
 
     def risk_and_grad_prepared(self, theta: Tensor, Xp: Tensor, y: Tensor, loss: Loss, *,
                                need_risk: bool = True, scale: float = 1.0,
@@ -202,29 +231,25 @@ class DeepModel(ModelBase):
         return (risk / n if need_risk else None), grad  # type: ignore[operator]
 
     def jacobian_prepared(self, theta: Tensor, Xp: Tensor) -> Tensor:
-        """Per-sample ``∇_θ f``, ``(B, n, D)``: ``δ_l(x) ⊗ h_{l-1}(x)`` layer by layer."""
+        """Per-sample ``∇_θ f``, ``(B, n, D)``: ``∂f/∂A_l = δ_l(x) ⊗ h̃_{l-1}(x)``."""
         B = theta.shape[0]
         params = self._params(theta)
-        hs, ds = self._hidden(params, Xp, 1)
+        hs, ds = self._hidden(params, Xp, 1, explicit=True)
         n = hs[-1].shape[-1]
-        L = self.depth
-        parts: list[Tensor | None] = [None] * (2 * L)
-        W_L, c = params[-1]
-        parts[2 * L - 2] = hs[-1].transpose(1, 2)[:, :, None, :]  # (B, n, 1, n_{L-1})
-        if c is not None:
-            parts[2 * L - 1] = theta.new_ones(B, n, 1)
+        L, widths = self.depth, self.widths
+        parts: list[Tensor] = [theta] * L
+        parts[L - 1] = hs[-1].transpose(1, 2)  # (B, n, n_{L-1} (+1))
         delta = None  # per sample: (B, n, n_l)
         for l in range(L - 2, -1, -1):
+            W_next = params[l + 1][:, :, :widths[l + 1]]
             if delta is None:
-                delta = W_L.expand(B, n, W_L.shape[-1])
+                delta = W_next.expand(B, n, widths[l + 1])
             else:
-                delta = torch.bmm(delta, params[l + 1][0])
-            delta = delta * ds[l].transpose(1, 2)
-            h_prev = hs[l] if l == 0 else hs[l].transpose(1, 2)  # (n, d)/(B, n, d) or (B, n, n_l)
+                delta = torch.bmm(delta, W_next)
+            delta = delta * ds[l].transpose(1, 2)  # type: ignore[union-attr]
+            h_prev = hs[l] if l == 0 else hs[l].transpose(1, 2)  # (n, d̃)/(B, n, d̃)/(B, n, ·)
             if h_prev.ndim == 2:
                 h_prev = h_prev.expand(B, *h_prev.shape)
-            parts[2 * l] = delta[..., :, None] * h_prev[..., None, :]
-            if params[l][1] is not None:
-                parts[2 * l + 1] = delta
-        flat = torch.cat([p.reshape(B, n, -1) for p in parts if p is not None], dim=2)
-        return flat.index_select(2, self.layout.inverse)
+            parts[l] = delta[..., :, None] * h_prev[..., None, :]
+        flat = torch.cat([p.reshape(B, n, -1) for p in parts], dim=2)
+        return flat.index_select(2, self._inverse)
