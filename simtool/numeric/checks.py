@@ -66,7 +66,7 @@ from .check_flows import (
     risk_from,
     stays_from,
 )
-from .check_reduce import check_reduces, plan_reduces
+from .check_reduce import ReductionLike, check_reduces, plan_reduces
 from .check_setup import (
     CONFIRMED,
     INCONCLUSIVE,
@@ -141,6 +141,19 @@ class ElementReport:
         }
 
 
+def element_reduction(setup: FlowSetup, element) -> ReductionLike:
+    """The element's general reduction (``P``, ``M``, fiber, …; math.md §5).
+
+    Lattices of the generic core carry one; the two-layer unit-partition lattice
+    carries the diagonal two-layer ``Reduction``, which lacks ``P Π_S Pᵀ`` and the
+    fiber, so for it the general reduction of ``element.subspace`` is computed here.
+    """
+    from ..symbolic.reduction_general import Reduction, reduce_subspace
+
+    red = element.reduction
+    return red if isinstance(red, Reduction) else reduce_subspace(setup.net, element.subspace)
+
+
 def _skip(check: str, reason: str) -> CheckResult:
     return CheckResult(check, NOT_APPLICABLE, reason)
 
@@ -171,7 +184,8 @@ def plan_element(
             label, cand, note = choice
             control = plan_control(batch, cand, n_traj=n_traj, generator=generator, label=label)
             finishers.append(lambda: _with_note(control(), note))
-    finishers.append(plan_reduces(batch, element.reduction, n_traj=n_traj, generator=generator))
+    finishers.append(plan_reduces(batch, element_reduction(setup, element), n_traj=n_traj,
+                                  generator=generator))
     finishers.append(lambda: equivariance_from(run))
     finishers.append(lambda: risk_from(run))
     if stability:

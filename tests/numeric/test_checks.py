@@ -40,6 +40,7 @@ from simtool.numeric.data import make_dataset
 from simtool.symbolic.activation import get_activation
 from simtool.symbolic.lattice import enumerate_lattice
 from simtool.symbolic.network import TwoLayerNet
+from simtool.symbolic.reduction_general import reduce_subspace
 from simtool.symbolic.subspace import Subspace
 from simtool.symbolic.symmetry import SignedPermutation
 from tests.tolerances import CONTROL_GROWTH, ROUNDOFF_REL
@@ -111,9 +112,13 @@ def test_control_on_a_sim_does_not_pass_silently(setup, lat):
     assert "did not leave" in res.reason
 
 
+def _red(setup, el):
+    return reduce_subspace(setup.net, el.subspace)
+
+
 def test_reduces_metric_flow_matches_naive_does_not(setup, lat):
     el = lat.element("S10")  # units 1,2,3 condensed: metric (3, 1/3, 1/3)
-    res = check_reduces(setup, el.reduction, n_traj=N, generator=gen())
+    res = check_reduces(setup, _red(setup, el), n_traj=N, generator=gen())
     assert res.verdict == CONFIRMED, res.reason
     f = res.figures
     assert f["metric_err"] <= f["tol"]
@@ -124,22 +129,44 @@ def test_reduces_metric_flow_matches_naive_does_not(setup, lat):
 
 def test_reduces_with_adaptive_integrator_is_at_integrator_accuracy(setup, lat):
     adaptive = dataclasses.replace(setup, integrator="dopri5", dt=None, rtol=1e-9, atol=1e-12)
-    res = check_reduces(adaptive, lat.element("S1").reduction, n_traj=N, generator=gen())
+    res = check_reduces(adaptive, _red(setup, lat.element("S1")), n_traj=N, generator=gen())
     assert res.verdict == CONFIRMED, res.reason
     assert res.figures["metric_err"] < 1e-6 < res.figures["naive_err"]
 
 
+@dataclasses.dataclass(frozen=True)
+class _Altered:
+    """A reduction with one of its parts replaced (the check must notice)."""
+
+    red: object
+    metric_matrix: tuple = ()
+    fiber: tuple = ()
+
+    subspace = property(lambda self: self.red.subspace)
+    narrow = property(lambda self: self.red.narrow)
+    project = property(lambda self: self.red.project)
+    frozen = property(lambda self: self.red.frozen)
+
+
 def test_reduces_detects_a_wrong_metric(setup, lat):
-    red = lat.element("S1").reduction
-    wrong = dataclasses.replace(red, metric=tuple(Fraction(1) for _ in red.metric))
-    res = check_reduces(setup, wrong, n_traj=N, generator=gen())
-    assert res.verdict == VIOLATED
+    red = _red(setup, lat.element("S1"))
+    n = len(red.metric_matrix)
+    eye = tuple(tuple(Fraction(int(i == j)) for j in range(n)) for i in range(n))
+    res = check_reduces(setup, _Altered(red, eye, red.fiber), n_traj=N, generator=gen())
+    assert res.verdict == VIOLATED and "metric flow does not reproduce" in res.reason
+
+
+def test_reduces_detects_a_quantity_that_is_not_conserved(setup, lat):
+    red = _red(setup, lat.element("S1"))
+    a1 = tuple(Fraction(int(i == 0)) for i in range(setup.net.dim))  # a1 moves on S1
+    res = check_reduces(setup, _Altered(red, red.metric_matrix, (a1,)), n_traj=N, generator=gen())
+    assert res.verdict == VIOLATED and "not conserved" in res.reason
 
 
 def test_reduces_trivial_cases(setup, lat):
-    assert check_reduces(setup, lat.top.reduction, n_traj=N, generator=gen()).verdict == NOT_APPLICABLE
-    assert check_reduces(setup, lat.bottom.reduction, n_traj=N, generator=gen()).verdict == NOT_APPLICABLE
-    zero = check_reduces(setup, lat.element("S7").reduction, n_traj=N, generator=gen())
+    assert check_reduces(setup, _red(setup, lat.top), n_traj=N, generator=gen()).verdict == NOT_APPLICABLE
+    assert check_reduces(setup, _red(setup, lat.bottom), n_traj=N, generator=gen()).verdict == NOT_APPLICABLE
+    zero = check_reduces(setup, _red(setup, lat.element("S7")), n_traj=N, generator=gen())
     assert zero.verdict == CONFIRMED and "no merged block" in zero.reason
 
 
@@ -208,7 +235,7 @@ def test_exit_status_ordering():
 
 
 def test_flow_batch_equals_separate_runs(setup, lat):
-    red = lat.element("S1").reduction
+    red = _red(setup, lat.element("S1"))
     th = torch.randn(5, setup.net.dim, generator=gen(1), dtype=torch.float64)
     tn = torch.randn(3, red.narrow.dim, generator=gen(2), dtype=torch.float64)
     metric = torch.tensor([float(m) for m in red.metric], dtype=torch.float64)
