@@ -56,6 +56,27 @@ _BLOCK_ELEMENTS_CPU = 1 << 20
 _BLOCK_ELEMENTS_CUDA = 1 << 27
 
 
+#: torch's CPU bmm runs a scalar loop below this many multiply-adds per matrix; there,
+#: with a short contraction, a few vectorised products and sums are faster (measured
+#: ~2-3× on widths 2-3); they avoid fused multiply-adds like that scalar loop, so
+#: ``a·h + (−a)·h`` is exactly 0 and mirrored neurons stay mirrored bit for bit
+_SCALAR_BMM_MACS = 400
+_SHORT_CONTRACTION = 4
+
+
+def _bmm(a: Tensor, b: Tensor) -> Tensor:
+    """``torch.bmm(a, b)``, by rank-one updates when the matrices are tiny (CPU)."""
+    K = a.shape[2]
+    if (a.device.type != "cpu" or K > _SHORT_CONTRACTION
+            or a.shape[1] * K * b.shape[2] >= _SCALAR_BMM_MACS or not plain_no_grad(a)):
+        return torch.bmm(a, b)
+    z = a[:, :, 0, None] * b[:, None, 0, :]
+    tmp = torch.empty_like(z)
+    for j in range(1, K):  # multiply, then add: no fused multiply-add, so that mirrored
+        z.add_(torch.mul(a[:, :, j, None], b[:, None, j, :], out=tmp))  # terms cancel exactly
+    return z
+
+
 class DeepModel(ModelBase):
     """Float, batched evaluation of a layered fully-connected network.
 
@@ -132,7 +153,7 @@ class DeepModel(ModelBase):
             elif l == 0:
                 z = torch.bmm(A, h.transpose(1, 2))
             else:
-                z = torch.bmm(A, h)
+                z = _bmm(A, h)
             act = self.activations[l]
             need_d = order and (explicit or act.backward is None)
             if self._biased[l + 1]:
@@ -158,7 +179,7 @@ class DeepModel(ModelBase):
         return hs, ds
 
     def _out(self, params: list[Tensor], h: Tensor) -> Tensor:
-        return torch.bmm(params[-1], h)[:, 0, :]  # (B, 1, n_{L-1} (+1)) x (B, ·, n)
+        return _bmm(params[-1], h)[:, 0, :]  # (B, 1, n_{L-1} (+1)) x (B, ·, n)
 
     def _block(self, B: int, n: int, device: torch.device) -> int:
         target = _BLOCK_ELEMENTS_CUDA if device.type == "cuda" else _BLOCK_ELEMENTS_CPU
@@ -192,7 +213,7 @@ class DeepModel(ModelBase):
             if delta is None:
                 delta = W_next.transpose(1, 2) * r[:, None, :]  # (B, n_{L-1}, k)
             else:
-                delta = torch.bmm(W_next.transpose(1, 2), delta)
+                delta = _bmm(W_next.transpose(1, 2), delta)
             d = ds[l]
             if d is None:  # g ⊙ σ'(z) from σ(z), one fused pass
                 h = hs[l + 1][:, :widths[l + 1]]
