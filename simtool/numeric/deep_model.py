@@ -45,7 +45,7 @@ import torch
 from ..bridge import TorchActivation, plain_no_grad, torch_activation
 from .layers import layer_indices
 from .losses import Loss
-from .models import ModelBase
+from .models import ModelBase, sample_block
 
 __all__ = ["DeepModel"]
 
@@ -235,7 +235,8 @@ class DeepModel(ModelBase):
                                workspace: dict | None = None) -> tuple[Tensor | None, Tensor]:
         B, n = theta.shape[0], Xp.shape[-2]
         params = self._params(theta)
-        nb = self._block(B, n, theta.device) if plain_no_grad(theta) else n
+        nb = sample_block(workspace, n, lambda: self._block(B, n, theta.device)) \
+            if plain_no_grad(theta) else n
         risk: Tensor | None = None
         total: list[Tensor] | None = None
         for i in range(0, n, nb):

@@ -30,8 +30,8 @@ finite state).
 ``FlowResult``: ``times (T,)`` (CPU float64), ``states (T, batch, D)``,
 ``final (batch, D)``, ``status (batch,)`` int64 codes, ``t_final (batch,)`` (the time
 each row reached), ``n_steps (batch,)`` (attempted steps; accepted ones are
-``n_steps - n_rejected``), ``n_rejected (batch,)``, ``n_evals`` (batched field calls),
-``method``; ``indices(status)``,
+``n_steps - n_rejected``), ``n_rejected (batch,)``, ``n_evals`` (batched field calls), ``method``,
+``n_row_evals`` (field evaluations counted per row: stopped rows are not evaluated); ``indices(status)``,
 ``.converged``/``.completed``/``.max_steps``/``.diverged``/``.non_finite`` (index
 tensors), ``.ok`` (bool mask: completed or converged), ``counts()``.
 
@@ -181,6 +181,8 @@ class FlowResult:
     n_rejected: Tensor
     n_evals: int
     method: str
+    #: row-evaluations of the field (live-row integration skips stopped rows), or None
+    n_row_evals: int | None = None
 
     def indices(self, status: Status | int | str) -> Tensor:
         """Batch indices of the rows with ``status`` (a ``Status``, its value or name)."""
@@ -231,7 +233,7 @@ class _Recorder:
     """
 
     def __init__(self, theta0: Tensor, times: Tensor, method: str, gtol: float | None,
-                 max_norm: float) -> None:
+                 max_norm: float, live_rows: bool = True) -> None:
         B, D = theta0.shape
         self.state = theta0.clone()
         self.times = times
@@ -246,6 +248,21 @@ class _Recorder:
         self.next_save = torch.zeros(B, dtype=torch.int64, device=dev)
         self.states = theta0.new_zeros((len(times), B, D))
         self.n_evals = 0
+        self.n_row_evals = 0
+        self.live_rows = live_rows
+
+    def live(self) -> Tensor | None:
+        """Indices of the active rows when some row has stopped (else ``None``: all live).
+
+        Integrators evaluate the field on these rows only (``field.rows(idx)``) and
+        scatter the results back; a stopped row's state is never read again.
+        """
+        if not self.live_rows:
+            return None
+        n = int(self.active.sum())
+        if n == self.active.numel():
+            return None
+        return torch.nonzero(self.active).flatten()
 
     def stop(self, rows: Tensor, status: Status) -> None:
         """Mark active rows in the boolean mask ``rows`` with ``status`` and freeze them."""
@@ -289,4 +306,4 @@ class _Recorder:
         unsaved = torch.arange(T, device=self.state.device)[:, None] >= self.next_save[None, :]
         states = torch.where(unsaved[:, :, None], self.state[None], self.states)
         return FlowResult(self.times, states, self.state, self.status, self.t, self.n_steps,
-                          self.n_rejected, self.n_evals, self.method)
+                          self.n_rejected, self.n_evals, self.method, self.n_row_evals)

@@ -63,7 +63,7 @@ from ..errors import ArchitectureError
 from ..symbolic.activation import Activation
 from ..symbolic.network import TwoLayerNet
 from .losses import Loss
-from .models import ModelBase
+from .models import ModelBase, sample_block
 
 __all__ = ["TwoLayerModel"]
 
@@ -208,7 +208,7 @@ class TwoLayerModel(ModelBase):
         risk = theta.new_zeros(B) if need_risk else None
         r_sum = theta.new_zeros(B)
         fold_a = n <= us - 1  # multiply a into the smaller of H and ∂R/∂u
-        nb = self._block(B, n, theta.device)
+        nb = sample_block(workspace, n, lambda: self._block(B, n, theta.device))
         U = theta[:, : m * us].reshape(B, m, us)[:, :, 1:]
         bufs = _buffers(workspace, nb * B * m, theta)
         for i in range(0, n, nb):

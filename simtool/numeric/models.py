@@ -48,7 +48,8 @@ import torch
 from ..errors import ArchitectureError, DataError
 from .losses import Loss, get_loss
 
-__all__ = ["Model", "TorchForwardNetwork", "ModelBase", "MODELS", "register_model", "model_for"]
+__all__ = ["Model", "TorchForwardNetwork", "ModelBase", "MODELS", "register_model", "model_for",
+           "sample_block"]
 
 Tensor = torch.Tensor
 
@@ -224,6 +225,19 @@ class ModelBase:
         out = torch.randn(batch, self.dim, generator=generator, dtype=self.dtype,
                           device=generator.device)
         return out.mul_(std).to(self.device)
+
+
+def sample_block(workspace: dict | None, n: int, choose: Callable[[], int]) -> int:
+    """Samples per block of a blocked kernel: ``choose()`` on the first call, then the
+    same number for every later call sharing ``workspace`` (a field and its ``rows``),
+    so that a row's sums run in the same order whichever rows are evaluated with it
+    (live-row integration stays bit-identical to full-batch integration)."""
+    if workspace is None:
+        return choose()
+    key = ("sample_block", n)
+    if key not in workspace:
+        workspace[key] = choose()
+    return workspace[key]
 
 
 ModelFactory = Callable[..., Model]
