@@ -65,6 +65,7 @@ __all__ = [
     "CheckResult",
     "FlowSetup",
     "element_generator",
+    "threading_config",
     "worst",
 ]
 
@@ -131,6 +132,14 @@ class CheckResult:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (without traces)."""
         return {"verdict": self.verdict, "reason": self.reason, "figures": dict(self.figures)}
+
+
+def threading_config() -> dict[str, Any]:
+    """Thread settings a timing depends on: torch threads, cores, ``OMP_WAIT_POLICY``."""
+    import os
+
+    return {"torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "(unset)")}
 
 
 def element_generator(seed: int, key: object) -> torch.Generator:
@@ -298,6 +307,7 @@ class FlowSetup:
             "atol": self.atol if self.adaptive else None,
             "n_samples": int(self.X.shape[0]),
             "device": str(self.torch_device),
+            "threads": threading_config(),
         }
 
     # -- flows ----------------------------------------------------------------------

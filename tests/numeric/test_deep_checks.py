@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
-import sympy
 import torch
 
 from simtool.numeric import deep_model
@@ -14,10 +11,7 @@ from simtool.numeric.checks import CONFIRMED, FlowSetup, check_elements
 from simtool.numeric.data import make_dataset
 from simtool.symbolic.activation import get_activation
 from simtool.symbolic.deep import DeepNet
-from simtool.symbolic.fix_closure import close_up_to_symmetry
-from simtool.symbolic.group import derive_group
-from simtool.symbolic.reduction_general import reduce_subspace
-from simtool.symbolic.subspace import Subspace
+from simtool.symbolic.fixlattice import build_fix_lattice
 
 
 @pytest.fixture(autouse=True)
@@ -28,38 +22,11 @@ def one_thread():
     torch.set_num_threads(old)
 
 
-@pytest.fixture(autouse=True)
-def igcd_of_one(monkeypatch):
-    # reduction_general.fiber calls sympy.igcd with one argument for one-term rows
-    # (reported to the lead); accept that here until main fixes it
-    ig = sympy.igcd
-    monkeypatch.setattr(sympy, "igcd", lambda *a: abs(int(a[0])) if len(a) == 1 else ig(*a))
-
-
-@dataclass(frozen=True)
-class _Element:
-    id: str
-    subspace: Subspace
-    dim: int
-    description: str
-    class_id: str
-    reduction: object
-
-
-def _elements(net):
-    G = derive_group(net)
-    out = []
-    for k, c in enumerate(close_up_to_symmetry(G).classes):
-        for j, m in enumerate(c.members):
-            S = m.subspace()
-            out.append(_Element(f"S{k}.{j}", S, S.dim, "", f"C{k}", reduce_subspace(net, S)))
-    return G, out
-
-
 @pytest.mark.parametrize("act", ["tanh", "cos"])
 def test_every_element_of_the_2_2_lattice_is_confirmed(act):
     net = DeepNet((2, 2), get_activation(act))
-    G, els = _elements(net)
+    lat = build_fix_lattice(net, prove=False)
+    G, els = lat.group, list(lat)
     data = make_dataset("teacher", n_samples=16, rng=np.random.default_rng(0), activation=net.activation[0])
     setup = FlowSetup(net, data.x, data.y, t_max=1.0)
     reports = [r for _, rs in check_elements(setup, els, symmetries=G.generators, n_traj=4, seed=0)
