@@ -306,22 +306,21 @@ def _tanh_values(z: Tensor, order: int, out: tuple[Tensor, ...] | None = None
     return (t, dt) if order == 1 else (t, dt, -2 * t * dt)
 
 
-def _tanh_backward(grad: Tensor, s: Tensor) -> Tensor:
+def _tanh_backward(grad: Tensor, s: Tensor, out: Tensor | None = None) -> Tensor:
     if plain_no_grad(grad) and plain_no_grad(s):
-        return torch.ops.aten.tanh_backward.grad_input(grad, s, grad_input=grad)
+        return torch.ops.aten.tanh_backward.grad_input(grad, s, grad_input=grad if out is None else out)
     return grad * (1 - s * s)
 
 
-def _sigmoid_backward(grad: Tensor, s: Tensor) -> Tensor:
+def _sigmoid_backward(grad: Tensor, s: Tensor, out: Tensor | None = None) -> Tensor:
     if plain_no_grad(grad) and plain_no_grad(s):
-        return torch.ops.aten.sigmoid_backward.grad_input(grad, s, grad_input=grad)
+        return torch.ops.aten.sigmoid_backward.grad_input(grad, s, grad_input=grad if out is None else out)
     return grad * (s * (1 - s))
 
 
 #: closed forms chosen by structural equality: values, and (when σ' is a function of σ)
 #: ``backward(g, σ(z)) = g ⊙ σ'(z)``, in place into ``g`` when nothing records
-_FAST: list[tuple[sympy.Expr, Callable[..., tuple[Tensor, ...]],
-                  Callable[[Tensor, Tensor], Tensor] | None]] = [
+_FAST: list[tuple[sympy.Expr, Callable[..., tuple[Tensor, ...]], Callable[..., Tensor] | None]] = [
     (sympy.tanh(Z), _tanh_values, _tanh_backward),
     (1 / (1 + sympy.exp(-Z)), _sigmoid_values, _sigmoid_backward),
     (sympy.log(1 + sympy.exp(Z)), _softplus_values, None),
@@ -340,15 +339,16 @@ class TorchActivation:
     expr : sympy.Expr
         The sympy expression it was translated from.
     backward : callable or None
-        ``backward(g, s)`` = ``g ⊙ σ'(z)`` from ``s = σ(z)`` alone (tanh: ``1 − s²``,
-        sigmoid: ``s(1 − s)``; one fused pass, in place into ``g`` when nothing records),
+        ``backward(g, s, out=None)`` = ``g ⊙ σ'(z)`` from ``s = σ(z)`` alone (tanh:
+        ``1 − s²``, sigmoid: ``s(1 − s)``; one fused pass, into ``out`` — default ``g``
+        itself — when nothing records),
         so a kernel need not keep ``z``; ``None`` when σ' is not a function of σ.
     """
 
     name: str
     expr: sympy.Expr
     _values: Callable[..., tuple[Tensor, ...]]
-    backward: Callable[[Tensor, Tensor], Tensor] | None = None
+    backward: Callable[..., Tensor] | None = None
 
     def values(self, z: Tensor, order: int = 1,
                out: tuple[Tensor, ...] | None = None) -> tuple[Tensor, ...]:

@@ -220,7 +220,11 @@ class TwoLayerModel(ModelBase):
                 torch.mm(Xb, U.reshape(B * m, us - 1).T, out=zb.view(k, B * m))
             else:
                 torch.bmm(Xb, U.transpose(1, 2), out=zb)
-            s0, ds0 = self.activation.values(zb, 1, out=(sb, db))
+            act = self.activation
+            if act.backward is not None:  # σ' from σ later, fused with the product by r
+                s0, ds0 = act.values(zb, 0, out=(sb,))[0], None
+            else:
+                s0, ds0 = act.values(zb, 1, out=(sb, db))
             if shared:
                 f = torch.mul(s0, a0, out=tb).sum(-1).T
             else:
@@ -237,7 +241,10 @@ class TwoLayerModel(ModelBase):
             else:
                 ga += torch.bmm(r[:, None, :], s0)[:, 0, :]
             # s0 is not read after this point, so σ and σ' may alias (e.g. exp)
-            H = ds0.mul_(rr)  # r_i σ'(z_ik)
+            if ds0 is None:  # r_i σ'(z_ik) in one fused pass (tanh, sigmoid)
+                H = act.backward(rr.expand_as(s0), s0, out=db)
+            else:
+                H = ds0.mul_(rr)  # r_i σ'(z_ik)
             if fold_a:
                 H.mul_(a0)
             if transposed and shared:
