@@ -36,7 +36,9 @@ Public API
 device=None)``.
 Attributes ``net``, ``dim``, ``width``, ``input_dim``, ``unit_size``, ``device``, ``dtype``,
 ``activation``.
-Methods (``θ``: ``(batch, D)``):
+The :class:`~simtool.numeric.models.Model` protocol: ``prepare(X)`` (the design
+matrix), ``output(θ, Xd)``, ``risk_and_grad_prepared(θ, Xd, y, loss, *, need_risk,
+scale, workspace)``, ``jacobian_prepared(θ, Xd)``; and (``θ``: ``(batch, D)``):
 ``forward(θ, X) -> (batch, n)`` (also ``model(θ, X)``),
 ``jacobian(θ, X) -> (batch, n, D)`` (per-sample ``∇_θ f``),
 ``risk(θ, X, y, loss) -> (batch,)``, ``risk_grad(θ, X, y, loss) -> (batch, D)``,
