@@ -7,7 +7,7 @@ complete bipartite set of edges of one colour, and the hub encodes exactly that)
 for tensors used more than once, one vertex per row and column of the tensor linked to
 the neurons that row/column multiplies, so that automorphisms respect the ties.
 Colours: inputs and outputs each their own (never permuted); other vertices by kind,
-activation, bias tensor, scale constant.
+activation, whether they carry a bias, scale constant; tied tensors by name.
 
 :func:`automorphism_group` first splits off *twins* (same colour, same in- and
 out-neighbours: hidden units of one layer), whose symmetric groups are a normal
@@ -62,14 +62,22 @@ class Digraph:
         return [index[c] for c in self.colour]
 
 
-def coloured_digraph(g: NeuronGraph) -> tuple[Digraph, list[int]]:
-    """The digraph of ``g`` and the hub vertex of each linear map."""
+def coloured_digraph(g: NeuronGraph, ties: bool = True) -> tuple[Digraph, list[int]]:
+    """The digraph of ``g`` and the hub vertex of each linear map.
+
+    Untied maps with the same set of inputs share one hub: the hub graph then has
+    exactly the automorphisms of the graph with one edge per weight (the hubs are the
+    distinct in-neighbourhoods), so a unit may move between parallel branches — the
+    split of θ into tensors is bookkeeping, not structure.  ``ties=False`` leaves out
+    the tie gadget (tests use it to show that lifting rejects tie-breaking candidates).
+    """
     colour: list[tuple] = []
     for k, v in enumerate(g.vertices):
         if v.kind in ("input", "output"):
             colour.append((v.kind, k))
         elif v.kind == "affine":
-            colour.append(("affine", "" if v.bias is None else g.tensor_of(v.bias).name))
+            tied_bias = v.bias is not None and g.tensor_of(v.bias).name in g.tied_tensors
+            colour.append(("affine", v.bias is not None, g.tensor_of(v.bias).name if tied_bias else ""))
         elif v.kind == "act":
             colour.append(("act", v.activation or ""))
         elif v.kind == "scale":
@@ -81,14 +89,23 @@ def coloured_digraph(g: NeuronGraph) -> tuple[Digraph, list[int]]:
         for s in v.sources:
             out[s].append(k)
     hubs = []
+    shared: dict[frozenset, int] = {}
     for u in g.uses:
-        h = len(colour)
-        colour.append(("use", u.tensor, u.transposed))
-        out.append(list(u.outputs))
-        for s in u.inputs:
-            out[s].append(h)
+        tied = u.tensor in g.tied_tensors
+        key = frozenset(u.inputs)
+        if not tied and key in shared:
+            h = shared[key]
+            out[h].extend(u.outputs)
+        else:
+            h = len(colour)
+            colour.append(("use", u.tensor, u.transposed) if tied and ties else ("use",))
+            out.append(list(u.outputs))
+            for s in u.inputs:
+                out[s].append(h)
+            if not tied:
+                shared[key] = h
         hubs.append(h)
-    for name in sorted(g.tied_tensors):
+    for name in sorted(g.tied_tensors) if ties else ():
         t = g.tensor[name]
         rows = {}
         for r in range(t.shape[0]):

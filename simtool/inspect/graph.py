@@ -112,10 +112,12 @@ class NeuronGraph:
         return {v: (k, i) for k, u in enumerate(self.uses) for i, v in enumerate(u.outputs)}
 
     @cached_property
-    def occurrences(self) -> dict[int, list[tuple[int, int]]]:
-        """Weight θ index -> the (source, target) vertex pairs it multiplies (ties: more than one)."""
+    def tied_occurrences(self) -> dict[int, list[tuple[int, int]]]:
+        """Weight θ index of a tied tensor -> the (source, target) vertex pairs it multiplies."""
         occ: dict[int, list[tuple[int, int]]] = {}
         for u in self.uses:
+            if u.tensor not in self.tied_tensors:
+                continue
             for i, dst in enumerate(u.outputs):
                 for j, src in enumerate(u.inputs):
                     occ.setdefault(self.entry(u, i, j), []).append((src, dst))

@@ -62,35 +62,46 @@ class TracedGroup:
         return f"|G| = {self.order}" if self.order is not None else "order not computed"
 
 
+def _cycles(img: dict[int, int]) -> list[list[int]]:
+    out, seen = [], set()
+    for a in sorted(img):
+        if a in seen or img[a] == a:
+            continue
+        cyc = [a]
+        seen.add(a)
+        while img[cyc[-1]] != a:
+            cyc.append(img[cyc[-1]])
+            seen.add(cyc[-1])
+        out.append(cyc)
+    return out
+
+
 def _describe_perm(net: TracedNet, gamma: tuple[int, ...]) -> str:
+    """The permutation in words, from its action on the linear units."""
     g = net.graph
-    by_module: dict[str, list[tuple[int, int]]] = {}
-    for v, vert in enumerate(g.vertices):
-        if vert.kind == "affine" and gamma[v] != v:
-            by_module.setdefault(vert.module, []).append((vert.unit, g.vertices[gamma[v]].unit))
+    img = {v: gamma[v] for v, vert in enumerate(g.vertices) if vert.kind == "affine" and gamma[v] != v}
+    if not img:
+        moved = [g.vertices[v].label for v in range(len(g.vertices)) if gamma[v] != v]
+        return "relabel " + ", ".join(moved[:4]) + (" …" if len(moved) > 4 else "")
+    by_module: dict[str, list[list[int]]] = {}
+    mixed = []
+    for cyc in _cycles(img):
+        mods = {g.vertices[v].module for v in cyc}
+        if len(mods) == 1:
+            by_module.setdefault(mods.pop(), []).append([g.vertices[v].unit for v in cyc])
+        else:
+            mixed.append("(" + " ".join(f"unit {g.vertices[v].unit} of `{g.vertices[v].module}`" for v in cyc) + ")")
     parts = []
-    for module, pairs in by_module.items():
-        img = dict(pairs)
-        cycles, seen = [], set()
-        for a in sorted(img):
-            if a in seen:
-                continue
-            cyc = [a]
-            seen.add(a)
-            while img[cyc[-1]] != a:
-                cyc.append(img[cyc[-1]])
-                seen.add(cyc[-1])
-            cycles.append(cyc)
+    for module, cycles in by_module.items():
         if len(cycles) == 1 and len(cycles[0]) == 2:
             parts.append(f"swap hidden units {cycles[0][0]} and {cycles[0][1]} of `{module}`")
         elif len(cycles) == 1 and cycles[0] == list(range(1, len(cycles[0]) + 1)):
             parts.append(f"cycle hidden units 1→2→…→{len(cycles[0])} of `{module}`")
         else:
-            text = "".join("(" + " ".join(map(str, c)) + ")" for c in cycles)
-            parts.append(f"permute hidden units {text} of `{module}`")
-    if not parts:
-        moved = [g.vertices[v].label for v in range(len(g.vertices)) if gamma[v] != v]
-        return "relabel " + ", ".join(moved[:4]) + (" …" if len(moved) > 4 else "")
+            parts.append(f"permute hidden units {''.join('(' + ' '.join(map(str, c)) + ')' for c in cycles)} "
+                         f"of `{module}`")
+    if mixed:
+        parts.append("move " + " ".join(mixed))
     return "; ".join(parts) + (" (together)" if len(parts) > 1 else "")
 
 
@@ -154,7 +165,7 @@ def _flip_representatives(net: TracedNet, flips: list[tuple[int, ...]], aut: Aut
 def derive_traced_group(net: TracedNet, *, backend: str = "auto", verify: str = "auto",
                         seed: int = 0) -> TracedGroup:
     """Derive, lift and verify the symmetry group of a traced model (see module docstring)."""
-    from .verify import verify_generator
+    from .verify import Verifier
 
     times: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -171,13 +182,13 @@ def derive_traced_group(net: TracedNet, *, backend: str = "auto", verify: str = 
     notes: list[str] = []
     for gamma in aut.generators:
         words = _describe_perm(net, gamma)
-        elem, why = lift_permutation(g, hubs, gamma)
+        elem, why = lift_permutation(g, hubs, gamma, words)
         if elem is None:
             rejected.append((words, why))
         elif elem.is_identity:
             notes.append(f"{words}: a graph automorphism that acts trivially on θ")
         else:
-            gens.append(SignedPermutation(elem.perm, elem.signs, words))
+            gens.append(elem)
             gammas.append(gamma)
     faithful = not rejected and _faithful(net, dg, hubs)
     order_exact = aut.exact
@@ -194,12 +205,12 @@ def derive_traced_group(net: TracedNet, *, backend: str = "auto", verify: str = 
                      f"computed (D > {SCHREIER_SIMS_DIM} and the action may have a kernel)")
     flips, k = sign_flips(g)
     for f in _flip_representatives(net, flips, aut):
-        e = flip_element(g, f)
-        gens.append(SignedPermutation(e.perm, e.signs, _describe_flip(net, f)))
+        gens.append(flip_element(g, f, _describe_flip(net, f)))
         gammas.append(None)
     times["lift_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    verdicts = tuple(verify_generator(net, dg, gamma, e, mode=verify, seed=seed) for gamma, e in zip(gammas, gens))
+    verifier = Verifier(net, dg, mode=verify, seed=seed)
+    verdicts = tuple(verifier(gamma, e) for gamma, e in zip(gammas, gens))
     times["verify_s"] = time.perf_counter() - t
     kept = [(e, v) for e, v in zip(gens, verdicts) if v.ok]
     for e, v in zip(gens, verdicts):

@@ -31,9 +31,9 @@ from .numeric_forward import use_index
 __all__ = ["lift_permutation", "sign_flips", "flip_element"]
 
 
-def lift_permutation(g: NeuronGraph, hubs: list[int], gamma: Sequence[int]) -> tuple[SignedPermutation | None, str]:
+def lift_permutation(g: NeuronGraph, hubs: list[int], gamma: Sequence[int],
+                     label: str = "") -> tuple[SignedPermutation | None, str]:
     """``(signed permutation, "")`` or ``(None, reason)`` for a digraph automorphism ``gamma``."""
-    hub_use = {h: k for k, h in enumerate(hubs)}
     perm = np.full(g.dim, -1, dtype=np.int64)
 
     def assign(src: np.ndarray, dst: np.ndarray, what: str) -> str:
@@ -46,20 +46,25 @@ def lift_permutation(g: NeuronGraph, hubs: list[int], gamma: Sequence[int]) -> t
         perm[src] = dst
         return ""
 
+    pos_in: dict[int, dict[int, int]] = {}
     for k, u in enumerate(g.uses):
-        k2 = hub_use.get(gamma[hubs[k]])
-        if k2 is None:  # pragma: no cover - colours keep hubs on hubs
-            return None, f"linear map {u.module} is not sent to a linear map"
-        u2 = g.uses[k2]
-        pos_out = {v: i for i, v in enumerate(u2.outputs)}
-        pos_in = {v: j for j, v in enumerate(u2.inputs)}
-        rows = [pos_out.get(gamma[v]) for v in u.outputs]
-        cols = [pos_in.get(gamma[v]) for v in u.inputs]
-        if None in rows or None in cols:
-            return None, f"an edge of {u.module} is not sent to an edge of {u2.module}"
-        why = assign(use_index(g, k).ravel(), use_index(g, k2)[np.ix_(rows, cols)].ravel(), f"through {u.module}")
-        if why:
-            return None, why
+        idx = use_index(g, k)
+        by_target: dict[int, tuple[list[int], list[int]]] = {}
+        for i, dst in enumerate(u.outputs):
+            k2, i2 = g.use_of.get(gamma[dst], (None, None))
+            if k2 is None:  # pragma: no cover - colours keep affine vertices affine
+                return None, f"{g.vertices[dst].label} is not sent to a linear unit"
+            rows = by_target.setdefault(k2, ([], []))
+            rows[0].append(i)
+            rows[1].append(i2)
+        for k2, (rows, rows2) in by_target.items():
+            where = pos_in.setdefault(k2, {v: j for j, v in enumerate(g.uses[k2].inputs)})
+            cols2 = [where.get(gamma[v]) for v in u.inputs]
+            if None in cols2:
+                return None, f"an input of {u.module} is not sent to an input of {g.uses[k2].module}"
+            why = assign(idx[rows].ravel(), use_index(g, k2)[np.ix_(rows2, cols2)].ravel(), f"through {u.module}")
+            if why:
+                return None, why
     for v, vert in enumerate(g.vertices):
         if vert.bias is not None:
             b2 = g.vertices[gamma[v]].bias
@@ -68,9 +73,11 @@ def lift_permutation(g: NeuronGraph, hubs: list[int], gamma: Sequence[int]) -> t
             why = assign(np.array([vert.bias]), np.array([b2]), f"bias of {vert.label}")
             if why:
                 return None, why
-    if (perm < 0).any() or len(np.unique(perm)) != g.dim:
+    hit = np.zeros(g.dim, dtype=bool)
+    hit[perm[perm >= 0]] = True
+    if (perm < 0).any() or not hit.all():
         return None, "the induced map of parameters is not a bijection"
-    return SignedPermutation(tuple(perm.tolist()), (1,) * g.dim), ""
+    return SignedPermutation(tuple(perm.tolist()), (1,) * g.dim, label), ""
 
 
 def _name(g: NeuronGraph, i: int) -> str:
@@ -149,7 +156,7 @@ def sign_flips(g: NeuronGraph) -> tuple[list[tuple[int, ...]], int]:
         return 0 if r == uf.find(zero) else 1 << col[r]
 
     rows: set[int] = set()
-    for occ in g.occurrences.values():
+    for occ in g.tied_occurrences.values():
         first = bit(occ[0][0]) ^ bit(occ[0][1])
         for src, dst in occ[1:]:
             r = first ^ bit(src) ^ bit(dst)
@@ -173,17 +180,18 @@ def sign_flips(g: NeuronGraph) -> tuple[list[tuple[int, ...]], int]:
     return flips, len(flips)
 
 
-def flip_element(g: NeuronGraph, flipped: Sequence[int]) -> SignedPermutation:
+def flip_element(g: NeuronGraph, flipped: Sequence[int], label: str = "") -> SignedPermutation:
     """The signed permutation of θ that negates the values of the vertices ``flipped``."""
     fset = set(flipped)
-    signs = [1] * g.dim
-    for u in g.uses:
-        for i, dst in enumerate(u.outputs):
-            for j, src in enumerate(u.inputs):
-                if (src in fset) != (dst in fset):
-                    signs[g.entry(u, i, j)] = -1
+    signs = np.ones(g.dim, dtype=np.int64)
+    for k, u in enumerate(g.uses):
+        out_in = np.array([v in fset for v in u.outputs])
+        in_in = np.array([v in fset for v in u.inputs])
+        if out_in.any() or in_in.any():
+            cross = out_in[:, None] != in_in[None, :]
+            signs[use_index(g, k)[cross]] = -1
     for v in flipped:
         b = g.vertices[v].bias
         if b is not None:
             signs[b] = -1
-    return SignedPermutation(tuple(range(g.dim)), tuple(signs))
+    return SignedPermutation(tuple(range(g.dim)), tuple(signs.tolist()), label)

@@ -25,7 +25,7 @@ from .graph import NeuronGraph
 from .numeric_forward import use_index
 from .traced_net import TracedNet
 
-__all__ = ["verify_generator", "integer_forward", "SYMBOLIC_DIM"]
+__all__ = ["Verifier", "integer_forward", "SYMBOLIC_DIM"]
 
 #: up to this many parameters every generator is verified on the symbolic f
 SYMBOLIC_DIM = 40
@@ -44,10 +44,10 @@ def _surrogates(g: NeuronGraph) -> dict:
     return out
 
 
-def integer_forward(g: NeuronGraph, theta: list[int], x: list[int]) -> list[int]:
+def integer_forward(g: NeuronGraph, theta, x: list[int]) -> list[int]:
     """Exact forward pass in Python integers with the parity-class surrogates of σ."""
     sur = _surrogates(g)
-    th = np.array(theta, dtype=object)
+    th = np.asarray(theta, dtype=object)
     val: list = [0] * len(g.vertices)
     for k, v in enumerate(g.inputs):
         val[v] = x[k]
@@ -62,7 +62,7 @@ def integer_forward(g: NeuronGraph, theta: list[int], x: list[int]) -> list[int]
                     val[o] = res[i]
                 done.add(k)
             if vert.bias is not None:
-                val[v] = val[v] + theta[vert.bias]
+                val[v] = val[v] + th[vert.bias]
         elif vert.kind == "act":
             val[v] = sur[vert.activation](val[vert.sources[0]])
         elif vert.kind == "add":
@@ -87,28 +87,40 @@ def _symbolic(net: TracedNet, e: SignedPermutation) -> Verdict:
     return Verdict(PROVED, f"f_k(gθ, x) − f_k(θ, x) simplifies to 0 for all {len(base)} output(s)")
 
 
-def _spot_check(net: TracedNet, e: SignedPermutation, seed: int) -> tuple[bool, str]:
-    rng = np.random.default_rng(seed)
-    theta = [int(v) for v in rng.integers(-3, 4, size=net.dim)]
-    x = [int(v) for v in rng.integers(-3, 4, size=net.input_dim)]
-    a = integer_forward(net.graph, theta, x)
-    b = integer_forward(net.graph, [int(v) for v in e.apply(theta)], x)
-    return a == b, f"exact integer spot check (seed {seed}, σ → integer polynomial of the same parity class)"
+class Verifier:
+    """Verifies generators of one traced net; the spot-check base point is computed once."""
 
+    def __init__(self, net: TracedNet, dg: Digraph, *, mode: str = "auto", seed: int = 0):
+        if mode not in ("auto", "symbolic", "structural"):
+            raise ValueError(f"unknown verification mode {mode!r}")
+        self.net, self.dg, self.seed = net, dg, seed
+        self.symbolic = mode == "symbolic" or (mode == "auto" and net.dim <= SYMBOLIC_DIM)
+        self._base: tuple | None = None
 
-def verify_generator(net: TracedNet, dg: Digraph, gamma, e: SignedPermutation, *, mode: str = "auto",
-                     seed: int = 0) -> Verdict:
-    """Verify one generator; ``gamma`` is its digraph automorphism (``None`` for a flip)."""
-    if mode == "symbolic" or (mode == "auto" and net.dim <= SYMBOLIC_DIM):
-        return _symbolic(net, e)
-    if gamma is not None:
-        if not is_automorphism(dg, gamma):
-            return Verdict(REFUTED, "not an automorphism of the traced digraph")
-        why = "structural: a colour-preserving automorphism of the traced digraph (rechecked exactly)"
-    else:
-        why = "structural: a solution of the parity system, with σ parities proved symbolically"
-    ok, spot = _spot_check(net, e, seed)
-    if not ok:
-        return Verdict(REFUTED, f"{spot} failed: f(gθ, x) ≠ f(θ, x)")
-    return Verdict(PROVED, f"{why}; {spot} passed")
+    def _spot_check(self, e: SignedPermutation) -> tuple[bool, str]:
+        net = self.net
+        if self._base is None:
+            rng = np.random.default_rng(self.seed)
+            theta = np.asarray([int(v) for v in rng.integers(-3, 4, size=net.dim)], dtype=object)
+            x = [int(v) for v in rng.integers(-3, 4, size=net.input_dim)]
+            self._base = (theta, x, integer_forward(net.graph, theta, x))
+        theta, x, base = self._base
+        moved = np.empty(net.dim, dtype=object)
+        moved[np.asarray(e.perm, dtype=np.int64)] = np.asarray(e.signs, dtype=object) * theta
+        ok = integer_forward(net.graph, moved, x) == base
+        return ok, f"exact integer spot check (seed {self.seed}, σ → integer polynomial of the same parity class)"
 
+    def __call__(self, gamma, e: SignedPermutation) -> Verdict:
+        """Verify one generator; ``gamma`` is its digraph automorphism (``None`` for a flip)."""
+        if self.symbolic:
+            return _symbolic(self.net, e)
+        if gamma is not None:
+            if not is_automorphism(self.dg, gamma):
+                return Verdict(REFUTED, "not an automorphism of the traced digraph")
+            why = "structural: a colour-preserving automorphism of the traced digraph (rechecked exactly)"
+        else:
+            why = "structural: a solution of the parity system, with σ parities proved symbolically"
+        ok, spot = self._spot_check(e)
+        if not ok:
+            return Verdict(REFUTED, f"{spot} failed: f(gθ, x) ≠ f(θ, x)")
+        return Verdict(PROVED, f"{why}; {spot} passed")
