@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "activations": ("activations_cmd", "list the activation registry with proved properties"),
     "check": ("check_cmd", "confirm SIMs by batched gradient-flow simulation"),
     "simulate": ("simulate_cmd", "run gradient flow from given or sampled θ and save trajectories"),
+    "inspect": ("inspect_cmd", "symmetries and invariant manifolds of your own torch.nn.Module (torch.fx)"),
 }
 
 

@@ -15,9 +15,9 @@ import numpy as np
 
 from .graph import LinearUse, NeuronGraph, Tensor, Vertex
 from .group import TracedGroup, derive_traced_group
-from .traced_net import OutputComponent, TracedNet, TracedRole
+from .traced_net import OutputComponent, TracedNet
 
-__all__ = ["Inspection", "inspect_module", "trace_network", "TracedNet", "TracedRole", "OutputComponent",
+__all__ = ["Inspection", "inspect_module", "trace_network", "TracedNet", "OutputComponent",
            "TracedGroup", "derive_traced_group", "NeuronGraph", "Tensor", "Vertex", "LinearUse"]
 
 

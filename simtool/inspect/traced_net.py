@@ -27,20 +27,10 @@ import numpy as np
 import sympy
 
 from ..errors import ArchitectureError
+from ..symbolic.architecture import Role
 from .graph import NeuronGraph
 
-__all__ = ["TracedNet", "TracedRole", "OutputComponent"]
-
-
-@dataclass(frozen=True)
-class TracedRole:
-    """What one coordinate of θ is (the fields of the core's ``Role`` plus its tensor)."""
-
-    layer: int  #: 1-based depth of the linear map it belongs to (longest path in linear maps)
-    kind: str  #: "weight" | "bias"
-    neuron: int  #: 1-based output row of that map
-    input: int | None  #: 1-based input column; None for biases
-    tensor: str = ""
+__all__ = ["TracedNet", "OutputComponent"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,18 +102,22 @@ class TracedNet:
         return {v: dep[v] for v, vert in enumerate(g.vertices) if vert.kind == "affine"}
 
     @cached_property
-    def roles(self) -> tuple[TracedRole, ...]:
+    def roles(self) -> tuple[Role, ...]:
+        """Each coordinate's :class:`Role`: layer = depth of its linear map (in linear maps
+        from the input), neuron = row of that map, input = column; exact for chains (plain
+        MLPs), where it matches :class:`~simtool.symbolic.deep.DeepNet`, and only descriptive
+        for other graphs (two branches at one depth share layer numbers)."""
         g = self.graph
-        roles: list[TracedRole | None] = [None] * self.dim
+        roles: list[Role | None] = [None] * self.dim
         for u in g.uses:
             for i, dst in enumerate(u.outputs):
                 for j, _ in enumerate(u.inputs):
                     e = g.entry(u, i, j)
                     if roles[e] is None:
-                        roles[e] = TracedRole(self.depth[dst], "weight", i + 1, j + 1, u.tensor)
+                        roles[e] = Role(self.depth[dst], "weight", i + 1, j + 1)
         for v, vert in enumerate(g.vertices):
             if vert.bias is not None and roles[vert.bias] is None:
-                roles[vert.bias] = TracedRole(self.depth[v], "bias", vert.unit, None, g.tensor_of(vert.bias).name)
+                roles[vert.bias] = Role(self.depth[v], "bias", vert.unit, None)
         return tuple(roles)  # type: ignore[arg-type]
 
     @cached_property
@@ -223,7 +217,7 @@ class TracedNet:
         for v in g.vertices:
             kinds[v.kind] = kinds.get(v.kind, 0) + 1
         parts = [f"traced {self.source}", f"D = {self.dim} parameters in {len(g.tensors)} tensors",
-                 f"d = {self.input_dim}", f"{self.n_outputs} outputs", f"{len(g.uses)} linear maps"]
+                 f"d = {self.input_dim}", f"{self.n_outputs} output{'s' if self.n_outputs > 1 else ''}", f"{len(g.uses)} linear maps"]
         if self.layer_widths:
             parts.append("widths " + "-".join(map(str, self.layer_widths)))
         if g.tied_tensors:
