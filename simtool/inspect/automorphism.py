@@ -292,7 +292,8 @@ def _chains(dg: Digraph) -> list[list[int]]:
         while chain[-1] in nxt:
             chain.append(nxt[chain[-1]])
         chains.append(chain)
-    return chains
+    covered = {v for c in chains for v in c}
+    return chains + [[v] for v in range(dg.n) if v not in covered]  # vertices on pure cycles
 
 
 def _quotient(dg: Digraph, blocks: list[list[int]], first: bool) -> Digraph:
