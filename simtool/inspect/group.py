@@ -134,8 +134,7 @@ def _faithful(net: TracedNet, dg, hubs) -> bool:
 
 
 def _schreier_sims_order(elements: list[SignedPermutation], dim: int) -> int:
-    from sympy.combinatorics import PermutationGroup
-    from sympy.combinatorics import Permutation
+    from sympy.combinatorics import Permutation, PermutationGroup
 
     if not elements:
         return 1

@@ -31,9 +31,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-import tomllib
 from pathlib import Path
 
+import tomllib
 import torch
 import torch.nn.functional as F
 from torch import nn

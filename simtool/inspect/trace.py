@@ -167,7 +167,8 @@ def trace_module(model: nn.Module, input_dim: int | None = None) -> tuple[Neuron
     modules = dict(gm.named_modules())
     placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
     if len(placeholders) != 1:
-        raise ModelError(f"forward takes {len(placeholders)} tensor arguments; exactly one input (batch, d) is supported")
+        raise ModelError(f"forward takes {len(placeholders)} tensor arguments; "
+                         "exactly one input (batch, d) is supported")
     d = input_dim if input_dim is not None else _infer_input_dim(gm, modules, b)
     for node in gm.graph.nodes:
         if node.op == "placeholder":

@@ -213,11 +213,9 @@ class TracedNet:
 
     def describe(self) -> str:
         g = self.graph
-        kinds: dict[str, int] = {}
-        for v in g.vertices:
-            kinds[v.kind] = kinds.get(v.kind, 0) + 1
         parts = [f"traced {self.source}", f"D = {self.dim} parameters in {len(g.tensors)} tensors",
-                 f"d = {self.input_dim}", f"{self.n_outputs} output{'s' if self.n_outputs > 1 else ''}", f"{len(g.uses)} linear maps"]
+                 f"d = {self.input_dim}", f"{self.n_outputs} output{'s' if self.n_outputs > 1 else ''}",
+                 f"{len(g.uses)} linear maps"]
         if self.layer_widths:
             parts.append("widths " + "-".join(map(str, self.layer_widths)))
         if g.tied_tensors:

@@ -14,7 +14,6 @@ from simtool.inspect import inspect_module  # noqa: E402
 from simtool.inspect.lattice import traced_lattice  # noqa: E402
 from simtool.symbolic.group import SymmetryGroup  # noqa: E402
 from simtool.symbolic.oracle import closure_of_group  # noqa: E402
-
 from tests.inspection.brute_force import brute_force_order, units  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -145,3 +145,19 @@ def test_parameter_layout_is_parameters_to_vector():
     assert np.array_equal(theta, ref)
     assert net.names[:3] == ("0.weight_1_1", "0.weight_1_2", "0.weight_2_1")
     assert net.index("2.bias_1") == net.dim - 1
+
+
+def test_traced_network_is_torch_free_data():
+    import subprocess
+    import sys
+
+    code = ("import sys, simtool.inspect, simtool.inspect.lattice, simtool.inspect.verify; "
+            "assert 'torch' not in sys.modules, 'torch imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_inspect_module_is_exported_at_the_top():
+    import simtool
+
+    ins = simtool.inspect_module(nn.Sequential(nn.Linear(1, 2), nn.Tanh(), nn.Linear(2, 1)))
+    assert ins.group.order == 8
