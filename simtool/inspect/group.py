@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from ..symbolic.symmetry import SignedPermutation
 from ..verdict import Verdict
-from .automorphism import AutomorphismResult, automorphism_group, coloured_digraph, refine
+from .automorphism import automorphism_group, coloured_digraph, refine
 from .lift import flip_element, lift_permutation, sign_flips
 from .traced_net import TracedNet
 
@@ -141,24 +141,25 @@ def _schreier_sims_order(elements: list[SignedPermutation], dim: int) -> int:
     return int(PermutationGroup([Permutation(list(e.perm)) for e in elements]).order()) if dim else 1
 
 
-def _flip_representatives(net: TracedNet, flips: list[tuple[int, ...]], aut: AutomorphismResult) -> list:
-    """One flip per class-count signature: flips with the same counts per twin class are
-    conjugate by twin permutations (which are in the group), so one of them suffices."""
-    twin_of = {}
-    g = net.graph
-    for c, heads in enumerate(aut.twin_classes):
-        for h in heads:
-            twin_of[h] = c
-    reps: dict[tuple, tuple[int, ...]] = {}
+def _flip_representatives(flips: list[tuple[int, ...]], gammas: list, limit: int = 20_000) -> list:
+    """Flips up to conjugacy by the permutation generators: a flip reached from a kept one
+    by relabelling (``γ F γ⁻¹`` flips ``γ(F)``) is dropped, since the group contains it."""
+    reps, covered = [], set()
     for f in flips:
-        sig = []
-        for v in f:
-            if g.vertices[v].kind != "affine":
-                continue
-            sig.append(("T", twin_of[v]) if v in twin_of else ("v", v))
-        key = tuple(sorted(sig))
-        reps.setdefault(key, f)
-    return list(reps.values())
+        key = frozenset(f)
+        if key in covered:
+            continue
+        reps.append(f)
+        covered.add(key)
+        todo = [key]
+        while todo and len(covered) < limit:
+            cur = todo.pop()
+            for gamma in gammas:
+                img = frozenset(gamma[v] for v in cur)
+                if img not in covered:
+                    covered.add(img)
+                    todo.append(img)
+    return reps
 
 
 def derive_traced_group(net: TracedNet, *, backend: str = "auto", verify: str = "auto",
@@ -184,7 +185,7 @@ def derive_traced_group(net: TracedNet, *, backend: str = "auto", verify: str = 
         elem, why = lift_permutation(g, hubs, gamma, words)
         if elem is None:
             rejected.append((words, why))
-        elif elem.is_identity:
+        elif elem.perm == tuple(range(net.dim)):
             notes.append(f"{words}: a graph automorphism that acts trivially on θ")
         else:
             gens.append(elem)
@@ -203,7 +204,7 @@ def derive_traced_group(net: TracedNet, *, backend: str = "auto", verify: str = 
         notes.append(f"|Aut(graph)| = {aut.order} bounds the permutation part; its order on θ was not "
                      f"computed (D > {SCHREIER_SIMS_DIM} and the action may have a kernel)")
     flips, k = sign_flips(g)
-    for f in _flip_representatives(net, flips, aut):
+    for f in _flip_representatives(flips, list(gammas)):
         gens.append(flip_element(g, f, _describe_flip(net, f)))
         gammas.append(None)
     times["lift_s"] = time.perf_counter() - t

@@ -36,6 +36,9 @@ __all__ = ["InspectedClass", "InspectedLattice", "as_deepnet", "transport", "tra
 #: groups that are not template groups of a DeepNet are listed element by element
 MAX_GROUP_FOR_LATTICE = 50_000
 
+#: plain MLPs: the core expands one atom per conjugacy class; refused above this many
+MAX_CONJUGACY_CLASSES = 20_000
+
 SYMMETRY_PROOF = "Fix(H) of verified orthogonal symmetries: ∇f is H-equivariant, so tangent (math.md §3)"
 
 
@@ -55,6 +58,17 @@ def as_deepnet(net: TracedNet) -> tuple[DeepNet, tuple[int, ...]] | None:
     except KeyError:  # pragma: no cover - chains have DeepNet roles
         return None
     return (deep, phi) if sorted(phi) == list(range(deep.dim)) else None
+
+
+def _conjugacy_classes(deep: DeepNet, group: TracedGroup) -> int:
+    """``Π_l`` (classes of ``S_n`` or of the hyperoctahedral group ``B_n``) for the layers."""
+    from sympy import npartitions
+
+    out = 1
+    signed = group.flip_rank > 0
+    for n in deep.widths:
+        out *= sum(npartitions(k) * npartitions(n - k) for k in range(n + 1)) if signed else npartitions(n)
+    return out
 
 
 def transport(g: SignedPermutation, phi: tuple[int, ...]) -> SignedPermutation:
@@ -164,6 +178,10 @@ def traced_lattice(group: TracedGroup, *, limit: int = MAX_GROUP_FOR_LATTICE) ->
     proof = Verdict(PROVED, SYMMETRY_PROOF)
     if mapped is not None:
         deep, phi = mapped
+        classes_bound = _conjugacy_classes(deep, group)
+        if classes_bound > MAX_CONJUGACY_CLASSES:
+            raise TooLargeError(f"the group has {classes_bound:,} conjugacy classes (atoms of the lattice); "
+                                f"listing the lattice is refused above {MAX_CONJUGACY_CLASSES:,}")
         G = SymmetryGroup(deep, tuple(transport(g, phi) for g in group.generators), group.evidence,
                           group.rejected, "the traced model's group (automorphisms and parity flips)")
         from ..symbolic.reduction_general import reduce_subspace
@@ -180,8 +198,9 @@ def traced_lattice(group: TracedGroup, *, limit: int = MAX_GROUP_FOR_LATTICE) ->
         return InspectedLattice(tuple(classes), closure.count, "DeepNet", deep)
     order = group.order
     if order is None or order > limit:
-        raise TooLargeError(f"the group has order {order if order is not None else 'unknown'}; listing the "
-                            f"lattice of a non-MLP graph needs |G| ≤ {limit:,}")
+        size = "unknown" if order is None else (f"{order:,}" if order < 10**12 else f"≈ 10^{len(str(order)) - 1}")
+        raise TooLargeError(f"the group has order {size}; listing the lattice of a model that is not a "
+                            f"single-output plain MLP needs |G| ≤ {limit:,}")
     G = SymmetryGroup(net, group.generators, group.evidence, group.rejected, "the traced model's group")
     closure = close_up_to_symmetry(G)
     classes = []
