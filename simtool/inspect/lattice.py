@@ -62,12 +62,13 @@ def as_deepnet(net: TracedNet) -> tuple[DeepNet, tuple[int, ...]] | None:
 
 def _conjugacy_classes(deep: DeepNet, group: TracedGroup) -> int:
     """``Π_l`` (classes of ``S_n`` or of the hyperoctahedral group ``B_n``) for the layers."""
-    from sympy import npartitions
+    from ..symbolic.counting import partition_numbers
 
     out = 1
     signed = group.flip_rank > 0
     for n in deep.widths:
-        out *= sum(npartitions(k) * npartitions(n - k) for k in range(n + 1)) if signed else npartitions(n)
+        p = partition_numbers(n)
+        out *= sum(p[k] * p[n - k] for k in range(n + 1)) if signed else p[n]
     return out
 
 
