@@ -352,7 +352,9 @@ def automorphism_group(dg: Digraph, backend: str = "auto", reduce_twins: bool = 
                 p[a] = b
             gens.append(tuple(_expand(dg.n, chains, p)))
     q = _quotient(c, classes, False)
-    if backend == "nauty":
+    if len(set(refine(q, list(q.colour_ids)))) == q.n:  # discrete: Aut(Q) = 1, nothing to search
+        qgens, qorder, exact = [], 1, True
+    elif backend == "nauty":
         qgens, qorder, exact = _nauty(q)
     else:
         qgens, qorder = search_automorphisms(q)

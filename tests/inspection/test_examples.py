@@ -69,6 +69,8 @@ def test_multi_head_outputs_are_labelled():
     ("tied_autoencoder", lambda m: m.TiedAutoencoder(2, 2), 6, 4),
     ("multi_head", lambda m: m.MultiHead(width=2), 6, 4),
     ("residual_mlp", lambda m: m.ResidualMLP(d=1, width=2), None, None),
+    # units cross branches: the lattice of one tanh layer of width 4 (`simtool enumerate --width 4`)
+    ("two_branch", lambda m: m.TwoBranch(), 116, 12),
 ])
 def test_lattice_counts_match_the_brute_force_closure(name, make, elements, classes):
     ins = inspect_module(make(example(name)))
