@@ -41,7 +41,7 @@ from .symmetry import SignedPermutation
 from .zero import is_identically_zero, refute_at_rationals
 
 __all__ = ["SymmetryGroup", "derive_group", "neuron_permutation", "neuron_flip", "verify_generator",
-           "TEMPLATE", "MAX_LIST_ORDER"]
+           "TEMPLATE", "MAX_LIST_ORDER", "describe_element"]
 
 #: "relative to" text of the template group
 TEMPLATE = "the template group (per hidden layer: neuron permutations, and sign flips where σ's parity is proved)"
@@ -171,7 +171,7 @@ class SymmetryGroup:
     @cached_property
     def perm_group(self):
         """The group as a sympy ``PermutationGroup`` on the ``2D`` points ``±e_i``."""
-        from sympy.combinatorics import PermutationGroup, Permutation
+        from sympy.combinatorics import Permutation, PermutationGroup
 
         gens = [g.as_point_permutation() for g in self.generators] or [Permutation(list(range(2 * self.dim)))]
         return PermutationGroup(gens)
@@ -212,6 +212,53 @@ def _from_points(p: Sequence[int], dim: int) -> SignedPermutation:
 
 def _describe_order(G: SymmetryGroup) -> str:
     return f"order {G.order:,}"
+
+
+def describe_element(net: Network, g: SignedPermutation) -> str:
+    """A signed permutation in words, layer by layer: neuron cycles and flipped neurons.
+
+    >>> from simtool.symbolic.activation import get_activation
+    >>> from simtool.symbolic.deep import DeepNet
+    >>> net = DeepNet((3, 2), get_activation("tanh"))
+    >>> g = neuron_permutation(net, 1, {1: 2, 2: 3, 3: 1}) * neuron_flip(net, 2, 2, Parity.ODD)
+    >>> describe_element(net, g)
+    'layer-1 neurons (1 2 3); layer-2 flip 2'
+    """
+    where = {r: i for i, r in enumerate(net.roles)}
+    widths = net.layer_widths
+    parts = []
+    prev_eps = {1: 1}  # sign of input/neuron 1 of the previous layer (inputs never flip)
+    prev_odd = False
+    for l in range(1, len(widths) - 1):
+        img: dict[int, int] = {}
+        flips = []
+        eps: dict[int, int] = {}
+        for k in range(1, widths[l] + 1):
+            # W_l[k, 1] goes to W_l[π(k), π(1)] with sign ε_l(k)·ε_{l−1}(1) (the latter for odd σ_{l−1})
+            i = where[type(net.roles[0])(l, "weight", k, 1)]
+            img[k] = net.roles[g.perm[i]].neuron
+            eps[k] = g.signs[i] * (prev_eps[1] if prev_odd else 1)
+            if eps[k] == -1:
+                flips.append(img[k])
+        prev_eps, prev_odd = eps, net.activations[l - 1].parity is Parity.ODD
+        cycles, seen = [], set()
+        for k in sorted(img):
+            if k in seen or img[k] == k:
+                continue
+            cyc, j = [], k
+            while j not in seen:
+                seen.add(j)
+                cyc.append(j)
+                j = img[j]
+            cycles.append("(" + " ".join(map(str, cyc)) + ")")
+        words = []
+        if cycles:
+            words.append(f"neurons {' '.join(cycles)}")
+        if flips:
+            words.append(f"flip {','.join(map(str, sorted(flips)))}")
+        if words:
+            parts.append(f"layer-{l} " + " ".join(words))
+    return "; ".join(parts) or "identity"
 
 
 def _layer_parity(act) -> Parity | None:

@@ -39,6 +39,8 @@ True
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -202,7 +204,8 @@ class Reduction:
             v = Bm * c
             den = sympy.ilcm(*[sympy.fraction(x)[1] for x in v]) if len(v) else 1
             v = v * den
-            g = sympy.igcd(*[int(x) for x in v if x != 0]) or 1
+            nz = [abs(int(x)) for x in v if x != 0]
+            g = functools.reduce(math.gcd, nz, 0) or 1
             out.append(tuple(Fraction(int(x) // int(g)) for x in v))
         return tuple(out)
 
@@ -307,7 +310,8 @@ def describe_classes(classes: Sequence[Sequence[NeuronClass]], net: Network) -> 
             l = c.layer
             who = "neuron" if len(c.members) == 1 else "neurons"
             us = ",".join(map(str, c.members))
-            prefix = f"layer-{l} {who} {us}" if len(net.layer_widths) > 3 else f"{'unit' if len(c.members) == 1 else 'units'} {us}"
+            unit = "unit" if len(c.members) == 1 else "units"
+            prefix = f"layer-{l} {who} {us}" if len(net.layer_widths) > 3 else f"{unit} {us}"
             if c.kind == "zero":
                 parts.append(f"{prefix} zero (σ(0) = 0: dropped)")
             elif c.kind == "inactive":
