@@ -130,12 +130,15 @@ def _print(out: dict) -> None:
         print(f"\ninvariant manifolds: skipped ({lat['skipped']})")
     elif lat:
         print(f"\ninvariant manifolds Fix(H): {lat['elements']} in all, {len(lat['classes'])} up to symmetry "
-              f"(layout: {lat['layout']}); each proved: Fix(H) of verified orthogonal symmetries (math.md §3)")
-        print(f"  {'dim':>4} {'orbit':>6}  manifold → reduced architecture")
+              f"(layout: {lat['layout']})")
+        print(f"  {'dim':>4} {'orbit':>6}  {'proof':<8} manifold → reduced architecture")
         for c in lat["classes"][:LIST_LIMIT]:
-            print(f"  {c['dim']:>4} {c['orbit_size']:>6}  {c['description']} → {c['reduced']}")
+            print(f"  {c['dim']:>4} {c['orbit_size']:>6}  {c['invariance']['status']:<8} {c['description']} → "
+                  f"{c['reduced']}")
         if len(lat["classes"]) > LIST_LIMIT:
             print(f"  … {len(lat['classes']) - LIST_LIMIT} more classes (see --json)")
+        kinds = sorted({c["invariance"]["evidence"].split(":")[0] for c in lat["classes"]})
+        print("  proofs: " + "; ".join(kinds) + " (evidence per class in --json)")
     for c in out.get("check", []):
         mark = "confirmed" if c["ok"] else "VIOLATED"
         print(f"check: {c['name']}: {mark} (worst {c['worst']:.1e} ≤ {c['tolerance']:.0e}? {c['detail']})")

@@ -2,11 +2,12 @@ r"""Invariant manifolds of a traced model: the ``Fix(H)`` lattice up to symmetry
 
 The group of :func:`~simtool.inspect.group.derive_traced_group` is handed to the
 core's lattice code unchanged (:class:`~simtool.symbolic.group.SymmetryGroup`,
+:func:`~simtool.symbolic.fixlattice.build_fix_lattice`,
 :func:`~simtool.symbolic.fix_closure.close_up_to_symmetry`).  Every element is
 ``Fix(H)`` for a subgroup ``H`` of *verified* orthogonal symmetries, hence invariant
 under gradient flow for every loss and data set (math.md §3) — for multi-output
 models for every output component, since each generator was verified on every
-component.  That is its proof status.
+component.  Small models also get the exact tangency test per class (per output).
 
 *Plain MLPs* (a chain of linear maps, one output) are mapped onto the core's
 :class:`~simtool.symbolic.deep.DeepNet` through their roles (:func:`as_deepnet`), so
@@ -23,11 +24,13 @@ from ..errors import TooLargeError
 from ..symbolic.architecture import role_index
 from ..symbolic.deep import DeepNet
 from ..symbolic.fix_closure import close_up_to_symmetry
+from ..symbolic.fixlattice import build_fix_lattice
 from ..symbolic.group import SymmetryGroup
 from ..symbolic.subspace import Subspace
 from ..symbolic.symmetry import SignedPermutation
-from ..verdict import PROVED, Verdict
+from ..verdict import PROVED, REFUTED, Verdict
 from .group import TracedGroup
+from .tangency import traced_tangency
 from .traced_net import TracedNet
 
 __all__ = ["InspectedClass", "InspectedLattice", "as_deepnet", "transport", "traced_lattice",
@@ -36,6 +39,10 @@ __all__ = ["InspectedClass", "InspectedLattice", "as_deepnet", "transport", "tra
 #: groups that are not template groups of a DeepNet are listed element by element
 MAX_GROUP_FOR_LATTICE = 50_000
 
+#: plain MLPs up to this D get the core's exact tangency proof per class
+TANGENCY_DIM = 60
+#: other traced graphs up to this D get :func:`traced_tangency` per class
+TRACED_TANGENCY_DIM = 30
 #: plain MLPs: the core expands one atom per conjugacy class; refused above this many
 MAX_CONJUGACY_CLASSES = 20_000
 
@@ -172,11 +179,23 @@ def _isotropy_labels(gens) -> tuple[str, ...]:
     return tuple(g.label or "element" for g in gens)
 
 
-def traced_lattice(group: TracedGroup, *, limit: int = MAX_GROUP_FOR_LATTICE) -> InspectedLattice:
-    """The lattice of ``Fix(H)`` up to symmetry, with reductions and proof status."""
+def _combine(tangency: Verdict | None) -> Verdict:
+    """The tangency verdict when it proves or refutes; otherwise the symmetry argument."""
+    if tangency is not None and tangency.status in (PROVED, REFUTED):
+        return tangency
+    extra = f"; tangency test: {tangency.status}" if tangency is not None else ""
+    return Verdict(PROVED, SYMMETRY_PROOF + extra)
+
+
+def traced_lattice(group: TracedGroup, *, limit: int = MAX_GROUP_FOR_LATTICE, prove: bool = True) -> InspectedLattice:
+    """The lattice of ``Fix(H)`` up to symmetry, with reductions and proof status.
+
+    Each class representative is proved invariant by the exact tangency test when the
+    model is small (:data:`TANGENCY_DIM`): the core's general tangency for plain MLPs,
+    :func:`~simtool.inspect.tangency.traced_tangency` per output otherwise; elsewhere by the symmetry argument.
+    """
     net = group.net
     mapped = as_deepnet(net)
-    proof = Verdict(PROVED, SYMMETRY_PROOF)
     if mapped is not None:
         deep, phi = mapped
         classes_bound = _conjugacy_classes(deep, group)
@@ -185,18 +204,17 @@ def traced_lattice(group: TracedGroup, *, limit: int = MAX_GROUP_FOR_LATTICE) ->
                                 f"listing the lattice is refused above {MAX_CONJUGACY_CLASSES:,}")
         G = SymmetryGroup(deep, tuple(transport(g, phi) for g in group.generators), group.evidence,
                           group.rejected, "the traced model's group (automorphisms and parity flips)")
-        from ..symbolic.reduction_general import reduce_subspace
-
-        closure = close_up_to_symmetry(G)
+        tangent = prove and deep.dim <= TANGENCY_DIM
+        lat = build_fix_lattice(deep, G, prove=tangent)
         classes = []
-        for cls in closure.classes:
-            S_deep = cls.rep.subspace()
-            red = reduce_subspace(deep, S_deep)
-            widths = "-".join(map(str, (deep.input_dim, *red.narrow_widths, 1)))
-            classes.append(InspectedClass(transport_subspace(S_deep, phi, inverse=True), S_deep.dim,
-                                          len(cls.members), red.describe(), f"reduces to widths {widths}",
-                                          proof, _isotropy_labels(cls.isotropy)))
-        return InspectedLattice(tuple(classes), closure.count, "DeepNet", deep)
+        for cls in lat.classes:
+            e = cls.representative
+            widths = "-".join(map(str, (deep.input_dim, *e.reduced_widths, 1)))
+            classes.append(InspectedClass(transport_subspace(e.subspace, phi, inverse=True), e.dim, cls.orbit_size,
+                                          e.description, f"reduces to widths {widths}",
+                                          _combine(cls.invariance if tangent else None),
+                                          _isotropy_labels(e.generators)))
+        return InspectedLattice(tuple(classes), lat.count, "DeepNet", deep)
     order = group.order
     if order is None or order > limit:
         size = "unknown" if order is None else (f"{order:,}" if order < 10**12 else f"≈ 10^{len(str(order)) - 1}")
@@ -204,11 +222,12 @@ def traced_lattice(group: TracedGroup, *, limit: int = MAX_GROUP_FOR_LATTICE) ->
                             f"single-output plain MLP needs |G| ≤ {limit:,}")
     G = SymmetryGroup(net, group.generators, group.evidence, group.rejected, "the traced model's group")
     closure = close_up_to_symmetry(G)
+    tangent = prove and net.dim <= TRACED_TANGENCY_DIM
     classes = []
     for cls in closure.classes:
         S = cls.rep.subspace()
         text, reduced = describe_units(net, S)
-        classes.append(InspectedClass(S, S.dim, len(cls.members), text, reduced, proof,
+        verdict = _combine(traced_tangency(net, S) if tangent and S.dim < net.dim else None)
+        classes.append(InspectedClass(S, S.dim, len(cls.members), text, reduced, verdict,
                                       _isotropy_labels(cls.isotropy)))
     return InspectedLattice(tuple(classes), closure.count, "traced", None)
-

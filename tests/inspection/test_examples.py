@@ -89,3 +89,16 @@ def test_unsupported_example_is_rejected():
 
     with pytest.raises(ModelError, match=r"module 'conv' \(Conv1d\) is not supported; supported: nn.Linear"):
         inspect_module(example("unsupported_conv").ConvNet())
+
+
+def test_traced_tangency_proves_fixed_spaces_and_refutes_a_look_alike():
+    from simtool.inspect.tangency import traced_tangency
+    from simtool.symbolic.subspace import Subspace
+
+    ins = inspect_module(example("residual_mlp").ResidualMLP(d=1, width=2))
+    lat = traced_lattice(ins.group)
+    assert all(c.invariance.status == "proved" for c in lat.classes)
+    assert all("exact tangency" in c.invariance.evidence for c in lat.classes if c.dim < ins.net.dim)
+    net = ins.net
+    look_alike = Subspace.from_equations(net.dim, [{net.index("out.weight_1_1"): 1}])   # {a_1 = 0}
+    assert traced_tangency(net, look_alike).status == "refuted"
