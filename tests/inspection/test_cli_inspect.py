@@ -64,3 +64,33 @@ def test_bad_toml(tmp_path, capsys):
 def test_help_says_which_code_runs(capsys):
     assert main(["inspect", "--help"]) == 0
     assert "ONLY user code simtool runs" in capsys.readouterr().out
+
+
+def test_traced_plain_mlp_matches_enumerate_widths(tmp_path, capsys):
+    """The bar: the traced nn.Sequential gives the group, lattice and reductions of
+    ``simtool enumerate --widths`` for the same architecture."""
+    model = tmp_path / "mlp.py"
+    model.write_text("from torch import nn\n"
+                     "def make():\n"
+                     "    return nn.Sequential(nn.Linear(1, 2), nn.Tanh(), nn.Linear(2, 2), nn.Tanh(),\n"
+                     "                         nn.Linear(2, 1))\n")
+    ours = run_json(capsys, f"{model}:make")
+    assert main(["enumerate", "--widths", "2,2", "--output-bias", "--json"]) == 0
+    ref = json.loads(capsys.readouterr().out)
+    assert ours["group"]["order"] == ref["symmetries"]["order"] == 64
+    assert ours["lattice"]["elements"] == ref["count"] == 135
+    assert len(ours["lattice"]["classes"]) == ref["count_up_to_symmetry"] == 48
+    assert sorted((c["dim"], c["orbit_size"], c["reduced"]) for c in ours["lattice"]["classes"]) == sorted(
+        (c["dim"], c["orbit_size"], "reduces to widths 1-" + "-".join(map(str, c["reduced_widths"])) + "-1")
+        for c in ref["classes"])
+    assert {c["invariance"]["status"] for c in ours["lattice"]["classes"]} == {"proved"}
+
+
+def test_toml_tie_is_the_tied_autoencoder(tmp_path, capsys):
+    spec = tmp_path / "ae.toml"
+    spec.write_text('input_dim = 2\n[[layer]]\nname = "enc"\nwidth = 3\nactivation = "tanh"\n'
+                    '[[layer]]\nname = "dec"\nwidth = 2\ntie = "enc"\n')
+    toml = run_json(capsys, str(spec), "--no-lattice")
+    code = run_json(capsys, f"{EX}/tied_autoencoder.py:TiedAutoencoder", "--args", "[2, 3]", "--no-lattice")
+    assert toml["group"]["order"] == code["group"]["order"] == 48
+    assert "tied: layers.enc.weight" in toml["describe"]
