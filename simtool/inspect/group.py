@@ -190,6 +190,9 @@ def derive_traced_group(net: TracedNet, *, backend: str = "auto", verify: str = 
         else:
             gens.append(elem)
             gammas.append(gamma)
+    if rejected:
+        notes.append("candidates were rejected: the group reported is the one the accepted generators "
+                     "generate, possibly a proper subgroup of the tie-respecting automorphisms")
     faithful = not rejected and _faithful(net, dg, hubs)
     order_exact = aut.exact
     if faithful:

@@ -102,3 +102,23 @@ def test_traced_tangency_proves_fixed_spaces_and_refutes_a_look_alike():
     net = ins.net
     look_alike = Subspace.from_equations(net.dim, [{net.index("out.weight_1_1"): 1}])   # {a_1 = 0}
     assert traced_tangency(net, look_alike).status == "refuted"
+
+
+@pytest.mark.parametrize("name, make", [
+    ("residual_mlp", lambda m: m.ResidualMLP()), ("tied_autoencoder", lambda m: m.TiedAutoencoder()),
+    ("two_branch", lambda m: m.TwoBranch()), ("two_branch", lambda m: m.TwoBranch(mixed=True)),
+    ("multi_head", lambda m: m.MultiHead()),
+])
+def test_every_reported_generator_preserves_the_module_output(name, make):
+    import numpy as np
+
+    from simtool.inspect.check import forward_agreement, generator_agreement
+    from simtool.symbolic.architecture import Network
+    from tests.tolerances import BATCH_VS_SINGLE
+
+    model = make(example(name))
+    ins = inspect_module(model)
+    rng = np.random.default_rng(7)
+    assert forward_agreement(model, ins.net, ins.theta, rng, tolerance=BATCH_VS_SINGLE).ok
+    assert generator_agreement(model, ins.net, ins.group.generators, rng, tolerance=BATCH_VS_SINGLE).ok
+    assert isinstance(ins.net, Network) and isinstance(ins.net.component(0), Network)

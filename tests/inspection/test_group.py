@@ -130,3 +130,15 @@ def test_symbolic_verification_refutes_a_false_candidate():
     for mode in ("symbolic", "structural"):
         verdict = Verifier(ins.net, dg, mode=mode)(None, flip)
         assert verdict.status == "refuted", (mode, verdict)
+
+
+def test_generator_agreement_detects_a_non_symmetry():
+    from simtool.symbolic.symmetry import SignedPermutation
+
+    model = mlp((1, 2, 1))
+    net, _ = trace_network(model)
+    perm = list(range(net.dim))
+    perm[0], perm[1] = 1, 0                    # swaps two first-layer weights only
+    bogus = SignedPermutation(tuple(perm), (1,) * net.dim)
+    res = generator_agreement(model, net, [bogus], np.random.default_rng(0), tolerance=BATCH_VS_SINGLE)
+    assert not res.ok
