@@ -9,7 +9,8 @@ Supported (anything else is a :class:`~simtool.errors.ModelError` naming the nod
   :mod:`simtool.inspect.elementwise` (``h**2``, ``h**3`` included);
 * ``+``, ``-`` of equal-length vectors (skips, parallel branches), ``c * h``,
   ``h / c``, ``-h`` for numeric constants ``c``; ``torch.cat(…, dim=-1 or 1)``;
-* ``nn.Identity``, ``nn.Dropout`` in eval mode; one input tensor of shape ``(batch, d)``;
+* ``nn.Identity``, ``nn.Flatten`` and ``view``/``reshape``/``flatten`` that keep the
+  ``(batch, features)`` layout, ``nn.Dropout`` in eval mode; one input tensor ``(batch, d)``;
   outputs a tensor, a tuple/list or a dict of tensors (labelled, never permuted).
 """
 
@@ -31,7 +32,7 @@ __all__ = ["trace_module", "SUPPORTED"]
 
 SUPPORTED = ("nn.Linear / F.linear / @ with a parameter (tied and transposed weights), elementwise "
              "activations (tanh, sigmoid, relu, leaky_relu, gelu, silu, softplus, sin, cos, exp, erf, "
-             "x**2, x**3), +, -, scalar *, /, torch.cat on the last dim, nn.Identity, eval-mode dropout")
+             "x**2, x**3), +, -, scalar *, /, torch.cat on the last dim, nn.Identity, nn.Flatten, eval-mode dropout")
 
 _ACT_FUNCS = {
     torch.tanh: "tanh", F.tanh: "tanh", torch.sigmoid: "sigmoid", F.sigmoid: "sigmoid",
@@ -224,7 +225,8 @@ def _infer_input_dim(gm, modules, b: _Builder) -> int:
             w = _get_attr(gm, node.args[1].target) if node.args[1].op == "get_attr" else None
             if w is not None:
                 return w.shape[1]
-        if node.op in ("call_module", "call_function", "call_method") and len(args) == 1 and \
+        reshape = node.op == "call_method" and node.target in ("view", "reshape", "flatten", "contiguous")
+        if node.op in ("call_module", "call_function", "call_method") and (len(args) == 1 or reshape) and \
                 node.target not in (torch.cat, operator.matmul, torch.matmul):
             reach.add(node.name)
     raise ModelError("cannot infer the input dimension from the model; pass it explicitly (--input-dim)")
@@ -255,6 +257,10 @@ def _apply(node, env, b: _Builder, modules):
             return b.scale(b.vec(args[0], node), Fraction(-1), node)
         if name in ("contiguous", "clone"):
             return args[0]
+        if name == "size" and tuple(args[1:]) in ((0,), ()):
+            return _BATCH
+        if name in ("view", "reshape", "flatten"):
+            return _reshape(b.vec(args[0], node), args[1:], name, node)
         raise ModelError(f"node {node.name!r}: method .{name}() is not supported; supported: {SUPPORTED}")
     fn = node.target
     if kw.get("inplace"):
@@ -302,6 +308,24 @@ def _apply(node, env, b: _Builder, modules):
     if fn in (operator.pow, torch.pow) and args[1] in (2, 3):
         return b.act(b.vec(args[0], node), ew.registry("square" if args[1] == 2 else "cube"), node)
     raise ModelError(f"node {node.name!r}: unsupported operation {_target(node)}; supported: {SUPPORTED}")
+
+
+class _Batch:
+    """``x.size(0)``: the batch size, only good as the first argument of ``view``/``reshape``."""
+
+
+_BATCH = _Batch()
+
+
+def _reshape(h: list[int], shape, name: str, node) -> list[int]:
+    """``view``/``reshape``/``flatten`` that keep ``(batch, features)`` are the identity."""
+    dims = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+    ok = (name == "flatten" and dims in ((), (1,))) or (
+        len(dims) == 2 and (dims[0] is _BATCH or dims[0] == -1) and dims[1] in (-1, len(h)))
+    if not ok:
+        raise ModelError(f"node {node.name!r}: .{name}{dims} changes the (batch, features) layout; "
+                         "only reshapes that keep it are supported")
+    return h
 
 
 def _transpose(p, node):
@@ -358,7 +382,7 @@ def _module(mod: nn.Module, node, args, b: _Builder):
         return b.act(b.vec(h, node), ew.softplus(mod.beta, mod.threshold), node)
     if type(mod) is nn.LeakyReLU:
         return b.act(b.vec(h, node), ew.leaky_relu(mod.negative_slope), node)
-    if type(mod) is nn.Identity:
+    if type(mod) in (nn.Identity, nn.Flatten):  # the input is (batch, d): flattening keeps it
         return h
     if isinstance(mod, nn.Dropout):
         if mod.training and mod.p > 0:

@@ -161,3 +161,30 @@ def test_inspect_module_is_exported_at_the_top():
 
     ins = simtool.inspect_module(nn.Sequential(nn.Linear(1, 2), nn.Tanh(), nn.Linear(2, 1)))
     assert ins.group.order == 8
+
+
+def test_flatten_and_layout_keeping_reshapes_are_the_identity():
+    class Mnist(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.flat = nn.Flatten()
+            self.fc1, self.fc2 = nn.Linear(6, 4), nn.Linear(4, 3)
+
+        def forward(self, x):
+            h = self.flat(x).view(x.size(0), -1).reshape(-1, 6)
+            return self.fc2(torch.tanh(self.fc1(h)))
+
+    net, theta = trace_network(Mnist())
+    assert net.layer_widths == (6, 4, 3)
+    assert forward_agreement(Mnist(), net, theta, np.random.default_rng(0), tolerance=BATCH_VS_SINGLE).ok
+
+    class Bad(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(6, 4)
+
+        def forward(self, x):
+            return self.fc(x).view(-1, 2)
+
+    with pytest.raises(ModelError, match=r"changes the \(batch, features\) layout"):
+        trace_network(Bad())
