@@ -17,7 +17,6 @@ Supported (anything else is a :class:`~simtool.errors.ModelError` naming the nod
 from __future__ import annotations
 
 import operator
-from dataclasses import replace
 from fractions import Fraction
 
 import torch
@@ -26,13 +25,11 @@ from torch import fx, nn
 
 from ..errors import ModelError
 from . import elementwise as ew
-from .graph import LinearUse, NeuronGraph, Tensor, Vertex
+from .graph import NeuronGraph, Vertex
+from .trace_builder import SUPPORTED, Builder, Param, target_name
 
 __all__ = ["trace_module", "SUPPORTED"]
 
-SUPPORTED = ("nn.Linear / F.linear / @ with a parameter (tied and transposed weights), elementwise "
-             "activations (tanh, sigmoid, relu, leaky_relu, gelu, silu, softplus, sin, cos, exp, erf, "
-             "x**2, x**3), +, -, scalar *, /, torch.cat on the last dim, nn.Identity, nn.Flatten, eval-mode dropout")
 
 _ACT_FUNCS = {
     torch.tanh: "tanh", F.tanh: "tanh", torch.sigmoid: "sigmoid", F.sigmoid: "sigmoid",
@@ -44,116 +41,6 @@ _ACT_METHODS = {"tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu", "sin": "si
 _ACT_MODULES = {nn.Tanh: "tanh", nn.Sigmoid: "sigmoid", nn.ReLU: "relu", nn.SiLU: "silu"}
 
 
-class _Param:
-    """A traced reference to a parameter tensor (possibly transposed)."""
-
-    def __init__(self, name: str, tensor: torch.Tensor, transposed: bool = False):
-        self.name, self.tensor, self.transposed = name, tensor, transposed
-
-
-class _Builder:
-    def __init__(self, model: nn.Module, input_dim: int | None):
-        self.model = model
-        self.names = {id(p): n for n, p in model.named_parameters()}
-        self.tensors: dict[str, Tensor] = {}
-        self.values: dict[str, torch.Tensor] = {}
-        self.vertices: list[Vertex] = []
-        self.uses: list[LinearUse] = []
-        self.activations: dict = {}
-        self.input_dim = input_dim
-        self.offset = 0
-
-    # -- helpers -------------------------------------------------------------
-    def add(self, v: Vertex) -> int:
-        self.vertices.append(v)
-        return len(self.vertices) - 1
-
-    def register(self, name: str, t: torch.Tensor, node) -> Tensor:
-        if name not in self.tensors:
-            if t.dim() not in (1, 2):
-                raise ModelError(f"node {node.name!r}: parameter {name!r} has shape {tuple(t.shape)}; "
-                                 f"supported: 1-D biases and 2-D weights")
-            self.tensors[name] = Tensor(name, tuple(t.shape), self.offset)
-            self.values[name] = t.detach()
-            self.offset += t.numel()
-        return self.tensors[name]
-
-    def param(self, p: torch.Tensor, node) -> _Param:
-        name = self.names.get(id(p))
-        if name is None:
-            raise ModelError(f"node {node.name!r}: a tensor that is not a parameter of the model "
-                             f"(buffers and constants are not supported)")
-        return _Param(name, p)
-
-    def vec(self, value, node) -> list[int]:
-        if isinstance(value, list):
-            return value
-        what = "a parameter" if isinstance(value, _Param) else repr(value)
-        raise ModelError(f"node {node.name!r} ({node.op} {_target(node)}): {what} used as an activation "
-                         f"vector; supported: {SUPPORTED}")
-
-    def linear(self, h: list[int], w: _Param, b: _Param | None, module: str, node) -> list[int]:
-        t = self.register(w.name, w.tensor, node)
-        if len(t.shape) != 2:
-            raise ModelError(f"node {node.name!r}: weight {w.name!r} must be 2-D, got shape {t.shape}")
-        n_out, n_in = (t.shape[1], t.shape[0]) if w.transposed else t.shape
-        if len(h) != n_in:
-            raise ModelError(f"node {node.name!r}: {module} expects {n_in} inputs, got {len(h)}")
-        if len(set(h)) != len(h):
-            raise ModelError(f"node {node.name!r}: the same value enters {module} twice (e.g. cat(h, h)); "
-                             "not supported")
-        bias_t = None
-        if b is not None:
-            bias_t = self.register(b.name, b.tensor, node)
-            if bias_t.shape != (n_out,):
-                raise ModelError(f"node {node.name!r}: bias {b.name!r} has shape {bias_t.shape}, expected ({n_out},)")
-        out = [self.add(Vertex("affine", f"{module}[{i + 1}]", module, i + 1,
-                               bias=None if bias_t is None else bias_t.offset + i))
-               for i in range(n_out)]
-        self.uses.append(LinearUse(w.name, w.transposed, tuple(h), tuple(out), module))
-        return out
-
-    def act(self, h: list[int], act, node) -> list[int]:
-        self.activations[act.name] = act
-        out = []
-        for s in h:
-            src = self.vertices[s]
-            out.append(self.add(Vertex("act", f"{act.name}({src.label})", src.module, src.unit,
-                                       activation=act.name, sources=(s,))))
-        return out
-
-    def scale(self, h: list[int], c: Fraction, node) -> list[int]:
-        if c == 1:
-            return h
-        return [self.add(Vertex("scale", f"{c}·{self.vertices[s].label}", self.vertices[s].module,
-                                self.vertices[s].unit, scale=c, sources=(s,))) for s in h]
-
-    def plus(self, a: list[int], b: list[int], node) -> list[int]:
-        if len(a) != len(b):
-            raise ModelError(f"node {node.name!r}: adding vectors of lengths {len(a)} and {len(b)} "
-                             "(broadcasting is not supported)")
-        return [self.add(Vertex("add", f"{node.name}[{i + 1}]", node.name, i + 1, sources=(s, t)))
-                for i, (s, t) in enumerate(zip(a, b))]
-
-    def add_bias(self, y: list[int], b: _Param, node) -> list[int]:
-        t = self.register(b.name, b.tensor, node)
-        if len(t.shape) != 1 or t.shape[0] != len(y):
-            raise ModelError(f"node {node.name!r}: adding parameter {b.name!r} of shape {t.shape} "
-                             f"to a vector of length {len(y)}")
-        for i, v in enumerate(y):
-            vert = self.vertices[v]
-            if vert.kind != "affine" or vert.bias is not None:
-                raise ModelError(f"node {node.name!r}: a parameter vector can be added only as the bias "
-                                 "of a bias-free linear map")
-            self.vertices[v] = replace(vert, bias=t.offset + i)
-        return y
-
-
-def _target(node) -> str:
-    t = node.target
-    return getattr(t, "__name__", str(t))
-
-
 def trace_module(model: nn.Module, input_dim: int | None = None) -> tuple[NeuronGraph, dict[str, torch.Tensor]]:
     """Trace ``model`` with ``torch.fx``; return the neuron graph and the used parameter values."""
     try:
@@ -162,7 +49,7 @@ def trace_module(model: nn.Module, input_dim: int | None = None) -> tuple[Neuron
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"torch.fx cannot trace {type(model).__name__}: {first} (data-dependent control "
                          f"flow and in-place tricks are not supported)") from None
-    b = _Builder(model, input_dim)
+    b = Builder(model, input_dim)
     env: dict[str, object] = {}
     outputs: list[tuple[str, list[int]]] = []
     modules = dict(gm.named_modules())
@@ -202,7 +89,7 @@ def _get_attr(gm, target: str):
     return obj
 
 
-def _outputs(arg, env, b: _Builder, node) -> list[tuple[str, list[int]]]:
+def _outputs(arg, env, b: Builder, node) -> list[tuple[str, list[int]]]:
     if isinstance(arg, fx.Node):
         return [("out", b.vec(env[arg.name], node))]
     if isinstance(arg, (tuple, list)):
@@ -212,7 +99,7 @@ def _outputs(arg, env, b: _Builder, node) -> list[tuple[str, list[int]]]:
     raise ModelError(f"unsupported output {arg!r}; return a tensor, a tuple or a dict of tensors")
 
 
-def _infer_input_dim(gm, modules, b: _Builder) -> int:
+def _infer_input_dim(gm, modules, b: Builder) -> int:
     """``in_features`` of the first linear map applied to the input through elementwise ops only."""
     reach = {n.name for n in gm.graph.nodes if n.op == "placeholder"}
     for node in gm.graph.nodes:
@@ -236,7 +123,7 @@ def _const(x, node, what: str) -> Fraction:
     return ew.exact_constant(x, f"node {node.name!r} {what}")
 
 
-def _apply(node, env, b: _Builder, modules):
+def _apply(node, env, b: Builder, modules):
     args = [env[a.name] if isinstance(a, fx.Node) else a for a in node.args]
     kw = {k: env[v.name] if isinstance(v, fx.Node) else v for k, v in node.kwargs.items()}
     if node.op == "call_module":
@@ -279,7 +166,7 @@ def _apply(node, env, b: _Builder, modules):
     if fn is F.linear:
         bias = args[2] if len(args) > 2 else kw.get("bias")
         w = args[1] if len(args) > 1 else kw["weight"]
-        if not isinstance(w, _Param) or (bias is not None and not isinstance(bias, _Param)):
+        if not isinstance(w, Param) or (bias is not None and not isinstance(bias, Param)):
             raise ModelError(f"node {node.name!r}: F.linear needs parameters as weight and bias")
         return b.linear(b.vec(args[0], node), w, bias, w.name.rsplit(".", 1)[0], node)
     if fn is F.dropout:
@@ -307,7 +194,7 @@ def _apply(node, env, b: _Builder, modules):
         return b.scale(b.vec(args[0], node), Fraction(-1), node)
     if fn in (operator.pow, torch.pow) and args[1] in (2, 3):
         return b.act(b.vec(args[0], node), ew.registry("square" if args[1] == 2 else "cube"), node)
-    raise ModelError(f"node {node.name!r}: unsupported operation {_target(node)}; supported: {SUPPORTED}")
+    raise ModelError(f"node {node.name!r}: unsupported operation {target_name(node)}; supported: {SUPPORTED}")
 
 
 class _Batch:
@@ -329,46 +216,46 @@ def _reshape(h: list[int], shape, name: str, node) -> list[int]:
 
 
 def _transpose(p, node):
-    if not isinstance(p, _Param):
+    if not isinstance(p, Param):
         raise ModelError(f"node {node.name!r}: transposing an activation is not supported")
     if p.tensor.dim() != 2:
         raise ModelError(f"node {node.name!r}: transposing a {p.tensor.dim()}-D parameter")
-    return _Param(p.name, p.tensor, not p.transposed)
+    return Param(p.name, p.tensor, not p.transposed)
 
 
-def _binary(fn, a, c, node, b: _Builder):
+def _binary(fn, a, c, node, b: Builder):
     name = getattr(fn, "__name__", "")
     if name in ("matmul",):
-        if not isinstance(c, _Param):
+        if not isinstance(c, Param):
             raise ModelError(f"node {node.name!r}: matmul is supported only as h @ parameter")
         # h @ W computes out_i = Σ_j h_j W[j, i]: a transposed use of W
-        return b.linear(b.vec(a, node), _Param(c.name, c.tensor, not c.transposed), None,
+        return b.linear(b.vec(a, node), Param(c.name, c.tensor, not c.transposed), None,
                         c.name.rsplit(".", 1)[0], node)
     if name in ("add", "sub"):
-        if isinstance(c, _Param) and isinstance(a, list) and name == "add":
+        if isinstance(c, Param) and isinstance(a, list) and name == "add":
             return b.add_bias(a, c, node)
-        if isinstance(a, _Param) and isinstance(c, list) and name == "add":
+        if isinstance(a, Param) and isinstance(c, list) and name == "add":
             return b.add_bias(c, a, node)
         va, vc = b.vec(a, node), b.vec(c, node)
         if name == "sub":
             vc = b.scale(vc, Fraction(-1), node)
         return b.plus(va, vc, node)
     if name in ("mul", "truediv"):
-        if isinstance(a, list) and not isinstance(c, (list, _Param)):
+        if isinstance(a, list) and not isinstance(c, (list, Param)):
             k = _const(c, node, "factor")
             if name == "truediv":
                 if k == 0:
                     raise ModelError(f"node {node.name!r}: division by zero")
                 k = 1 / k
             return b.scale(a, k, node)
-        if name == "mul" and isinstance(c, list) and not isinstance(a, (list, _Param)):
+        if name == "mul" and isinstance(c, list) and not isinstance(a, (list, Param)):
             return b.scale(c, _const(a, node, "factor"), node)
         raise ModelError(f"node {node.name!r}: only multiplication by a numeric constant is supported "
                          "(no products of activations or parameters)")
     raise ModelError(f"node {node.name!r}: unsupported operation {name}")  # pragma: no cover
 
 
-def _module(mod: nn.Module, node, args, b: _Builder):
+def _module(mod: nn.Module, node, args, b: Builder):
     h = args[0]
     if isinstance(mod, nn.Linear):
         bias = b.param(mod.bias, node) if mod.bias is not None else None
