@@ -122,3 +122,30 @@ def test_every_reported_generator_preserves_the_module_output(name, make):
     assert forward_agreement(model, ins.net, ins.theta, rng, tolerance=BATCH_VS_SINGLE).ok
     assert generator_agreement(model, ins.net, ins.group.generators, rng, tolerance=BATCH_VS_SINGLE).ok
     assert isinstance(ins.net, Network) and isinstance(ins.net.component(0), Network)
+
+
+@pytest.mark.parametrize("name, make", [
+    ("residual_mlp", lambda m: m.ResidualMLP()), ("tied_autoencoder", lambda m: m.TiedAutoencoder()),
+    ("two_branch", lambda m: m.TwoBranch()), ("multi_head", lambda m: m.MultiHead()),
+])
+@pytest.mark.parametrize("reduce_twins", [True, False])
+def test_fallback_gives_the_same_group_as_nauty_on_the_examples(name, make, reduce_twins):
+    pytest.importorskip("pynauty")
+    from simtool.inspect import trace_network
+    from simtool.inspect.automorphism import automorphism_group, coloured_digraph
+
+    net, _ = trace_network(make(example(name)))
+    dg, _ = coloured_digraph(net.graph)
+    a = automorphism_group(dg, "nauty", reduce_twins=reduce_twins)
+    b = automorphism_group(dg, "python", reduce_twins=reduce_twins)
+    assert a.order == b.order
+    ga, gb = (derive_traced_group_with(net, backend) for backend in ("nauty", "python"))
+    assert ga.order == gb.order
+    Ga, Gb = (SymmetryGroup(net, g.generators, g.evidence) for g in (ga, gb))
+    assert all(Gb.contains(g) for g in Ga.generators) and all(Ga.contains(g) for g in Gb.generators)
+
+
+def derive_traced_group_with(net, backend):
+    from simtool.inspect.group import derive_traced_group
+
+    return derive_traced_group(net, backend=backend)
