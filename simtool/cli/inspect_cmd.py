@@ -35,6 +35,8 @@ def add_parser(subparsers, name: str, summary: str) -> None:
     p.add_argument("--verify", choices=("auto", "symbolic", "structural"), default="auto",
                    help="symbolic f (small nets) or structural argument + exact integer spot check")
     p.add_argument("--no-lattice", action="store_true", help="only the group, not the invariant manifolds")
+    p.add_argument("--full", action="store_true",
+                   help="also list every element of the lattice (not only one per orbit) when it is small")
     p.add_argument("--check", action="store_true",
                    help="numeric confirmation on the module: traced forward = module forward, generators preserve "
                    "the output, gradient descent stays on each listed manifold")
@@ -89,7 +91,10 @@ def run(args) -> int:
                 {"dim": c.dim, "orbit_size": c.orbit_size, "description": c.description, "reduced": c.reduced,
                  "invariance": c.invariance.as_dict(), "isotropy_generators": list(c.isotropy),
                  "equations": [linear_form_text(net.names, row, ascii=True) + " = 0" for row in c.subspace.equations]}
-                for c in lattice.classes]}
+                for c in lattice.classes],
+            "full": [{"class": k, "dim": S.dim,
+                      "equations": [linear_form_text(net.names, row, ascii=True) + " = 0" for row in S.equations]}
+                     for k, S in lattice.elements]}
     if args.check:
         from ..inspect.check import flow_stays, forward_agreement, generator_agreement
 
@@ -103,12 +108,14 @@ def run(args) -> int:
         json.dump(out, sys.stdout, indent=1, default=str)
         print()
     else:
-        _print(out)
+        _print(out, args.full)
     failed = args.check and not all(c["ok"] for c in out["check"])
     return 1 if failed else 0
 
 
-def _print(out: dict) -> None:
+def _print(out: dict, full: bool = False) -> None:
+    from ..inspect.lattice import FULL_LATTICE
+
     g = out["group"]
     print(f"model: {out['model']}\n  {out['describe']}")
     if len(out["outputs"]) > 1:
@@ -137,6 +144,13 @@ def _print(out: dict) -> None:
                   f"{c['reduced']}")
         if len(lat["classes"]) > LIST_LIMIT:
             print(f"  … {len(lat['classes']) - LIST_LIMIT} more classes (see --json)")
+        if full and lat["full"]:
+            print(f"  the whole lattice ({len(lat['full'])} elements; class = row above, from 0):")
+            for e in lat["full"]:
+                eqs = ", ".join(e["equations"][:6]) + (" …" if len(e["equations"]) > 6 else "")
+                print(f"    dim {e['dim']:>3}  class {e['class']:>3}  {eqs or 'no equations'}")
+        elif full:
+            print(f"  (the whole lattice is listed only up to {FULL_LATTICE} elements)")
         kinds = sorted({c["invariance"]["evidence"].split(":")[0] for c in lat["classes"]})
         print("  proofs: " + "; ".join(kinds) + " (evidence per class in --json)")
     for c in out.get("check", []):

@@ -39,6 +39,8 @@ __all__ = ["InspectedClass", "InspectedLattice", "as_deepnet", "transport", "tra
 #: groups that are not template groups of a DeepNet are listed element by element
 MAX_GROUP_FOR_LATTICE = 50_000
 
+#: the whole lattice (every element, not only one per orbit) is listed up to this size
+FULL_LATTICE = 200
 #: plain MLPs up to this D get the core's exact tangency proof per class
 TANGENCY_DIM = 60
 #: other traced graphs up to this D get :func:`traced_tangency` per class
@@ -114,6 +116,8 @@ class InspectedLattice:
     count: int  #: elements of the whole lattice
     layout: str  #: "DeepNet" (plain MLP, core reductions) or "traced"
     deep: DeepNet | None
+    #: the full lattice when it has at most :data:`FULL_LATTICE` elements: (class index, subspace)
+    elements: tuple[tuple[int, Subspace], ...] = ()
 
 
 def _unit_forms(net: TracedNet, S: Subspace) -> dict[int, tuple]:
@@ -166,12 +170,13 @@ def describe_units(net: TracedNet, S: Subspace) -> tuple[str, str]:
     per_input: dict[frozenset, int] = {}
     for key in groups:
         per_input[key[0]] = per_input.get(key[0], 0) + 1
-    widths = []
-    for k, u in enumerate(g.uses):
+    widths, seen = [], set()
+    for u in g.uses:
         key = frozenset(u.inputs)
-        if key in per_input and all(not (key == frozenset(g.uses[j].inputs)) for j in range(k)):
-            widths.append(str(per_input[key]))
-    reduced = "effective units per linear layer: " + ", ".join(widths) if widths else "no live units"
+        if key not in seen:
+            seen.add(key)
+            widths.append(str(per_input.get(key, 0)))
+    reduced = "live units per linear layer: " + ", ".join(widths)
     return ("; ".join(parts) if parts else "whole space (no constraint)"), reduced
 
 
@@ -214,7 +219,10 @@ def traced_lattice(group: TracedGroup, *, limit: int = MAX_GROUP_FOR_LATTICE, pr
                                           e.description, f"reduces to widths {widths}",
                                           _combine(cls.invariance if tangent else None),
                                           _isotropy_labels(e.generators)))
-        return InspectedLattice(tuple(classes), lat.count, "DeepNet", deep)
+        index = {c.id: k for k, c in enumerate(lat.classes)}
+        full = tuple((index[e.class_id], transport_subspace(e.subspace, phi, inverse=True))
+                     for e in lat.elements) if lat.count <= FULL_LATTICE else ()
+        return InspectedLattice(tuple(classes), lat.count, "DeepNet", deep, full)
     order = group.order
     if order is None or order > limit:
         size = "unknown" if order is None else (f"{order:,}" if order < 10**12 else f"≈ 10^{len(str(order)) - 1}")
@@ -230,4 +238,6 @@ def traced_lattice(group: TracedGroup, *, limit: int = MAX_GROUP_FOR_LATTICE, pr
         verdict = _combine(traced_tangency(net, S) if tangent and S.dim < net.dim else None)
         classes.append(InspectedClass(S, S.dim, len(cls.members), text, reduced, verdict,
                                       _isotropy_labels(cls.isotropy)))
-    return InspectedLattice(tuple(classes), closure.count, "traced", None)
+    full = tuple(sorted(((k, m.subspace()) for k, cls in enumerate(closure.classes) for m in cls.members),
+                        key=lambda e: (-e[1].dim, e[0]))) if closure.count <= FULL_LATTICE else ()
+    return InspectedLattice(tuple(classes), closure.count, "traced", None, full)

@@ -24,6 +24,10 @@ def test_class_with_args_and_check(capsys):
     assert out["group"]["order"] == 8
     assert all(c["ok"] for c in out["check"]) and len(out["check"]) == 2 + len(out["lattice"]["classes"])
     assert all(c["invariance"]["status"] == "proved" for c in out["lattice"]["classes"])
+    full = out["lattice"]["full"]
+    assert len(full) == out["lattice"]["elements"]
+    assert [sum(1 for e in full if e["class"] == k) for k in range(len(out["lattice"]["classes"]))] == [
+        c["orbit_size"] for c in out["lattice"]["classes"]]
 
 
 def test_factory_and_toml_spec_agree(capsys):
