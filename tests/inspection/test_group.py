@@ -142,3 +142,16 @@ def test_generator_agreement_detects_a_non_symmetry():
     bogus = SignedPermutation(tuple(perm), (1,) * net.dim)
     res = generator_agreement(model, net, [bogus], np.random.default_rng(0), tolerance=BATCH_VS_SINGLE)
     assert not res.ok
+
+
+def test_flow_check_stays_on_a_sim_and_leaves_a_look_alike():
+    from simtool.inspect.check import flow_stays
+    from simtool.symbolic.subspace import Subspace
+
+    model = mlp((1, 2, 1))
+    ins = inspect_module(model)
+    fix = next(c.subspace for c in traced_lattice(ins.group).classes if 0 < c.dim < ins.net.dim)
+    rng = np.random.default_rng(3)
+    assert flow_stays(model, ins.net, fix, rng).ok
+    look_alike = Subspace.from_equations(ins.net.dim, [{ins.net.index("2.weight_1_1"): 1}])   # {a_1 = 0}
+    assert not flow_stays(model, ins.net, look_alike, rng).ok
