@@ -180,12 +180,13 @@ def derive_traced_group(net: TracedNet, *, backend: str = "auto", verify: str = 
     gammas = []
     rejected: list[tuple[str, str]] = []
     notes: list[str] = []
+    identity = tuple(range(net.dim))
     for gamma in aut.generators:
         words = _describe_perm(net, gamma)
         elem, why = lift_permutation(g, hubs, gamma, words)
         if elem is None:
             rejected.append((words, why))
-        elif elem.perm == tuple(range(net.dim)):
+        elif elem.perm == identity:
             notes.append(f"{words}: a graph automorphism that acts trivially on θ")
         else:
             gens.append(elem)

@@ -175,9 +175,17 @@ def sign_flips(g: NeuronGraph) -> tuple[list[tuple[int, ...]], int]:
             members.setdefault(col[r], []).append(v)
     # t ↦ signs of θ is injective on solutions: the topologically first flipped vertex is
     # affine (σ, +, scale copy their source's t) and its incoming weights change sign
-    flips = [tuple(sorted(v for c, vs in members.items() if vec >> c & 1 for v in vs))
-             for vec in _gf2_nullspace(len(roots), rows)]
+    flips = [tuple(sorted(v for c in _bits(vec) for v in members[c])) for vec in _gf2_nullspace(len(roots), rows)]
     return flips, len(flips)
+
+
+def _bits(vec: int) -> list[int]:
+    out = []
+    while vec:
+        low = vec & -vec
+        out.append(low.bit_length() - 1)
+        vec ^= low
+    return out
 
 
 def flip_element(g: NeuronGraph, flipped: Sequence[int], label: str = "") -> SignedPermutation:
