@@ -6,7 +6,8 @@
 ``inspect_module`` call, in process, model already built); bar < 2 s.  Backends
 ``nauty`` (pynauty) and ``python`` (pure-Python fallback) are interleaved repetition by
 repetition and the medians reported, with the phase timings of the last run and the
-load average (the machine is shared).  Also the pure-Python search *without* the
+load average (the machine is shared); also the process CPU time, which a busy neighbour
+inflates less than wall-clock time.  Also the pure-Python search *without* the
 chain/twin reduction on a 784-16-16-10 MLP, to show what the reduction buys.
 """
 
@@ -45,12 +46,14 @@ def main() -> None:
     model = mlp((784, 256, 256, 10))
     backends = ["nauty", "python"] if nauty_available() else ["python"]
     times: dict[str, list[float]] = {b: [] for b in backends}
+    cpu: dict[str, list[float]] = {b: [] for b in backends}
     last = {}
     for _ in range(args.repeat):
         for b in backends:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             ins = inspect_module(model, backend=b)
             times[b].append(time.perf_counter() - t)
+            cpu[b].append(time.process_time() - c)
             last[b] = {k: round(v, 4) for k, v in ins.group.timings.items()}
             order_digits = len(str(ins.group.order))
     small = mlp((784, 16, 16, 10))
@@ -68,6 +71,7 @@ def main() -> None:
         "group_order_digits": order_digits,
         "median_s": {b: statistics.median(v) for b, v in times.items()},
         "all_s": times,
+        "median_cpu_s": {b: statistics.median(v) for b, v in cpu.items()},
         "phases_last_run_s": last,
         "bar_s": 2.0,
         "python_search_784_16_16_10": {"unreduced_s": t_unreduced, "with_chain_twin_reduction_s": t_reduced,
