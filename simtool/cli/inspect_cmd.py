@@ -33,7 +33,7 @@ def add_parser(subparsers, name: str, summary: str) -> None:
     p.add_argument("--backend", choices=("auto", "nauty", "python"), default="auto",
                    help="graph automorphisms: pynauty (the GPL 'nauty' extra) or the pure-Python search")
     p.add_argument("--verify", choices=("auto", "symbolic", "structural"), default="auto",
-                   help="symbolic f (small nets) or structural argument + exact integer spot check")
+                   help="symbolic f (small nets) or structural argument + exact spot check in Z/pZ")
     p.add_argument("--no-lattice", action="store_true", help="only the group, not the invariant manifolds")
     p.add_argument("--full", action="store_true",
                    help="also list every element of the lattice (not only one per orbit) when it is small")
