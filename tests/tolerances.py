@@ -17,3 +17,9 @@ ORDER_SLACK = 0.3
 INTEGRATORS_AGREE = 1e-6
 #: a hand-written float64 kernel against the torch.func oracle (same math, other order)
 KERNEL_VS_ORACLE = 1e-12
+#: the same float64 formula in another memory layout or blocking: a few ulps of O(1) values
+ULP_LEVEL = 1e-15
+#: the same float64 sums taken in another order (reassociation)
+REASSOCIATION = 1e-14
+#: a float64 kernel against the exact (sympy) value of the same expression
+FLOAT_VS_EXACT = 1e-13
