@@ -16,6 +16,8 @@ __all__ = [
     "ProofError",
     "DataError",
     "IntegratorError",
+    "ResourceError",
+    "OutputError",
 ]
 
 
@@ -49,3 +51,11 @@ class DataError(SimtoolError):
 
 class IntegratorError(SimtoolError):
     """Unknown integrator or invalid integrator options."""
+
+
+class ResourceError(SimtoolError):
+    """A run whose estimated memory or time exceeds the budget (see :mod:`simtool.guards`)."""
+
+
+class OutputError(SimtoolError):
+    """An output that cannot be written: bad path, directory, full device, closed stdout."""

@@ -6,14 +6,15 @@ Imports only the symbolic engine (sympy, networkx) and rich: never torch.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
+from .. import guards, output
 from ..errors import ArchitectureError, ProofError
+from .preflight import add_quiet_force, lattice_preflight
 
 DEFAULT_ACTIVATION = "tanh"
 #: exact counts are O(m²) big-integer operations; beyond this width they take seconds
-MAX_COUNT_WIDTH = 3000
+MAX_COUNT_WIDTH = guards.MAX_COUNT_WIDTH
+HASSE_SUFFIXES = (".dot", ".gv", ".svg", ".png")
 
 OEIS = {
     "perm": "Bell numbers, OEIS A000110",
@@ -48,25 +49,35 @@ def add_parser(subparsers, name: str, summary: str) -> None:
     p.add_argument("--count-only", action="store_true", help="print the exact counts only (any width ≤ "
                    f"{MAX_COUNT_WIDTH}; from recurrences, not enumeration)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-    p.add_argument("--hasse", metavar="FILE", help="write the Hasse diagram: .dot (Graphviz), .svg or .png")
+    p.add_argument("--hasse", metavar="FILE", help="write the Hasse diagram: .dot (Graphviz), .svg or .png "
+                   "(an existing file only with --force)")
     p.add_argument("--no-proofs", action="store_true", help="skip the tangency proofs (faster)")
     p.add_argument("--allow-nonsmooth", action="store_true",
                    help="enumerate for a non-analytic σ (relu, …) although invariance cannot be proved")
+    add_quiet_force(p)
     p.set_defaults(run=run)
 
 
 def _build_net(args):
-    from ..symbolic.activation import get_activation
-    from ..symbolic.network import TwoLayerNet, check_width
-
-    width = check_width(args.width, limit=10**9)
-    act = get_activation(args.activation)
-    d = check_width(args.input_dim, what="input dimension", limit=10_000)
+    width = guards.check_size(args.width, what="width", limit=guards.MAX_WIDTH)
+    d = guards.check_size(args.input_dim, what="input dimension", limit=guards.MAX_INPUT_DIM)
     if args.count_only and width > MAX_COUNT_WIDTH:
-        raise ArchitectureError(f"width {width} is too large to count exactly here (limit {MAX_COUNT_WIDTH})")
-    if not args.count_only and width > 10_000:
-        raise ArchitectureError(f"width {width} is absurdly large; try --count-only with width ≤ {MAX_COUNT_WIDTH}")
-    return TwoLayerNet(width, act, d, bias=not args.no_bias, output_bias=args.output_bias)
+        raise ArchitectureError(f"width {width} is too large to count exactly here (limit {MAX_COUNT_WIDTH:,})")
+    if args.hasse is not None and (args.up_to_symmetry or args.count_only):
+        raise ArchitectureError("--hasse needs the full lattice (drop --up-to-symmetry/--count-only)")
+    output.output_file(args.hasse, option="--hasse", suffixes=HASSE_SUFFIXES, force=args.force)
+    from ..symbolic.activation import get_activation
+    from ..symbolic.network import TwoLayerNet
+
+    act = get_activation(args.activation)
+    net = TwoLayerNet(width, act, d, bias=not args.no_bias, output_bias=args.output_bias)
+    if not args.count_only:
+        lattice_preflight(width, act, net.unit_size, up_to_symmetry=args.up_to_symmetry,
+                          proofs=not args.no_proofs,
+                          hint_elements="use --up-to-symmetry or --count-only",
+                          hint_classes="use --count-only",
+                          hint_proofs="use --no-proofs, or a smaller --input-dim")
+    return net
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,10 +86,6 @@ def run(args: argparse.Namespace) -> int:
     from ..symbolic.symmetry import derive_symmetries
 
     net = _build_net(args)
-    if args.hasse and (args.up_to_symmetry or args.count_only):
-        raise ArchitectureError("--hasse needs the full lattice (drop --up-to-symmetry/--count-only)")
-    if args.hasse and not args.hasse.lower().endswith((".dot", ".gv", ".svg", ".png")):
-        raise ArchitectureError(f"--hasse {args.hasse!r}: use a .dot, .svg or .png file name")
     if not args.count_only and not args.no_proofs and not net.activation.analytic and not args.allow_nonsmooth:
         raise ProofError(
             f"activation {net.activation.name!r} is not analytic ({_why_not_analytic(net)}); invariance "
@@ -91,15 +98,15 @@ def run(args: argparse.Namespace) -> int:
                              count_classes(kind, net.width))
     prove = not args.no_proofs and net.activation.analytic
     lat = enumerate_classes(net, prove=prove) if args.up_to_symmetry else enumerate_lattice(net, prove=prove)
-    if args.hasse:
+    if args.hasse is not None:
         from ..report.hasse import write_hasse
 
-        write_hasse(lat, args.hasse)
+        with output.staged_file(args.hasse, option="--hasse") as tmp:
+            write_hasse(lat, tmp)
     from ..report.lattice_view import lattice_json, print_lattice
 
     if args.json:
-        json.dump(lattice_json(lat, classes_only=args.up_to_symmetry), sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        output.emit_json(lattice_json(lat, classes_only=args.up_to_symmetry))
     else:
         print_lattice(lat, classes_only=args.up_to_symmetry, hasse=args.hasse)
     return 0
@@ -111,15 +118,13 @@ def _why_not_analytic(net) -> str:
 
 def _print_counts(args, net, report, kind: str, count: int, classes: int) -> int:
     if args.json:
-        json.dump({"width": net.width, "activation": net.activation.name, "group": report.group_name,
-                   "count": count, "count_up_to_symmetry": classes, "sequence": OEIS[kind],
-                   "classes_sequence": OEIS_CLASSES[kind]}, sys.stdout)
-        sys.stdout.write("\n")
+        output.emit_json({"width": net.width, "activation": net.activation.name, "group": report.group_name,
+                          "count": count, "count_up_to_symmetry": classes, "sequence": OEIS[kind],
+                          "classes_sequence": OEIS_CLASSES[kind]}, indent=None)
         return 0
-    from rich.console import Console
-
-    con = Console(soft_wrap=True)
+    con = output.console(soft_wrap=True)
     con.print(f"[bold]{net.describe()}[/bold]; symmetry group {report.group_name}")
-    con.print(f"symmetry-induced SIMs: [bold]{count:,}[/bold]  ({OEIS[kind]})")
-    con.print(f"up to symmetry:        [bold]{classes:,}[/bold]  ({OEIS_CLASSES[kind]})")
+    con.print(f"symmetry-induced SIMs: [bold]{output.int_text(count, grouped=True)}[/bold]  ({OEIS[kind]})")
+    con.print(f"up to symmetry:        [bold]{output.int_text(classes, grouped=True)}[/bold]  "
+              f"({OEIS_CLASSES[kind]})")
     return 0
