@@ -7,6 +7,9 @@ while modules are being imported (a ``KeyboardInterrupt`` raised inside torch's
 import could leave the interpreter half-initialised), while sympy or a C kernel
 runs, and while output is written.
 
+An inherited "ignore SIGINT" (background jobs of non-interactive shells) is kept,
+as Unix programs do.
+
 A command whose long loop can save partial results wraps that loop in
 :func:`catchable`: inside it SIGINT raises ``KeyboardInterrupt`` as usual, the
 command catches it, writes what it has and returns :data:`EXIT_INTERRUPTED` after
@@ -50,6 +53,9 @@ def installed(command: str = "simtool") -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # inherited (e.g. `cmd &` in a script)
+        yield
+        return
     old = signal.signal(signal.SIGINT, _hard)
     try:
         yield
@@ -65,7 +71,8 @@ def set_command(command: str) -> None:
 @contextlib.contextmanager
 def catchable() -> Iterator[None]:
     """Inside: SIGINT raises ``KeyboardInterrupt`` (the caller saves partial results)."""
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         yield
         return
     old = signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -98,7 +98,7 @@ def lattice_preflight(width: int, activation, unit_size: int, *, up_to_symmetry:
 
 
 def element_ids(args) -> list[str] | None:
-    if not getattr(args, "element", None):
+    if getattr(args, "element", None) is None:
         return None
     given = args.element if isinstance(args.element, list) else [args.element]
     ids = [i.strip() for e in given for i in e.split(",") if i.strip()]
@@ -213,8 +213,9 @@ def flow_preflight(args, *, command: str) -> dict:
         return estimate, batch
 
     # first a bound that needs no σ (the smallest lattice: Bell numbers), then the exact one
-    low = len(ids) if ids is not None else (_bell(width) if width <= 9 else 1)
-    require(low if command == "check" else 0)
+    # (wider full lattices are refused by the lattice guard below, with their exact size)
+    if ids is not None or width <= 9 or command == "simulate":
+        require(len(ids) if ids is not None else (_bell(width) if command == "check" else 0))
     from ..symbolic.activation import get_activation  # sympy, never torch
 
     act = get_activation(args.activation)
