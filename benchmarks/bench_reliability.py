@@ -42,10 +42,13 @@ FAST_CASES = {
 }
 
 
-def _time(cmd: list[str], cwd: str) -> float:
+def _time(cmd: list[str], cwd: str) -> tuple[float, float]:
+    """(wall, CPU user+sys) seconds of one fresh process."""
     t = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
-    return time.perf_counter() - t
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0  # reaped by wait4
+    return time.perf_counter() - t, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -65,23 +68,35 @@ def main() -> None:
     for argv, _, _ in CORPUS:
         cases["corpus: " + " ".join(argv)[:90]] = [SIMTOOL, *argv]
     load = os.getloadavg()
-    times: dict[str, list[float]] = {k: [] for k in cases}
+    wall: dict[str, list[float]] = {k: [] for k in cases}
+    cpu: dict[str, list[float]] = {k: [] for k in cases}
     for _ in range(args.repeat):
         for name, cmd in cases.items():
-            times[name].append(_time(cmd, work))
-    med = {k: statistics.median(v) for k, v in times.items()}
+            w, c = _time(cmd, work)
+            wall[name].append(w)
+            cpu[name].append(c)
+    med = {k: statistics.median(v) for k, v in wall.items()}
+    med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
     corpus = {k: v for k, v in med.items() if k.startswith("corpus: ")}
+    corpus_cpu = {k: med_cpu[k] for k in corpus}
     worst = max(corpus, key=corpus.get)
-    fast = {k: med[k] for k in FAST_CASES}
+    worst_cpu = max(corpus_cpu, key=corpus_cpu.get)
+    fast = {k: [med[k], med_cpu[k]] for k in FAST_CASES}
     report = {"load_before": load, "load_after": os.getloadavg(), "repeat": args.repeat,
-              "fast_cases_median_s": fast, "corpus_size": len(corpus),
-              "corpus_over_1s": sorted(k for k, v in corpus.items() if v >= 1.0),
-              "corpus_worst": [worst, corpus[worst]],
-              "corpus_median_of_medians_s": statistics.median(corpus.values())}
-    for k, v in fast.items():
-        print(f"{k:32s} {v:6.3f} s")
-    print(f"corpus: {len(corpus)} refusals, median {report['corpus_median_of_medians_s']:.3f} s, "
-          f"worst {corpus[worst]:.3f} s ({worst}); ≥ 1 s: {len(report['corpus_over_1s'])}")
+              "fast_cases_median_wall_cpu_s": fast, "corpus_size": len(corpus),
+              "corpus_wall_over_1s": sorted(k for k, v in corpus.items() if v >= 1.0),
+              "corpus_cpu_over_1s": sorted(k for k, v in corpus_cpu.items() if v >= 1.0),
+              "corpus_worst_wall": [worst, corpus[worst]],
+              "corpus_worst_cpu": [worst_cpu, corpus_cpu[worst_cpu]],
+              "corpus_median_wall_s": statistics.median(corpus.values()),
+              "corpus_median_cpu_s": statistics.median(corpus_cpu.values())}
+    print(f"{'case':32s}   wall     CPU")
+    for k, (w, c) in fast.items():
+        print(f"{k:32s} {w:6.3f} s {c:6.3f} s")
+    print(f"corpus: {len(corpus)} refusals; wall median {report['corpus_median_wall_s']:.3f} s, worst "
+          f"{corpus[worst]:.3f} s ({worst}), ≥ 1 s: {len(report['corpus_wall_over_1s'])}; CPU median "
+          f"{report['corpus_median_cpu_s']:.3f} s, worst {corpus_cpu[worst_cpu]:.3f} s ({worst_cpu}), "
+          f"≥ 1 s: {len(report['corpus_cpu_over_1s'])}")
     print(f"load average {load[0]:.2f} → {report['load_after'][0]:.2f}")
     if args.out:
         os.makedirs(args.out, exist_ok=True)

@@ -1,7 +1,9 @@
 """``simtool check``: confirm the lattice of SIMs by batched gradient-flow simulation.
 
-torch and the numeric engine are imported inside :func:`run` only, so building the
-parser (``simtool --help``) stays cheap.
+torch and the numeric engine are imported inside :func:`run` only, after
+:func:`~simtool.cli.preflight.flow_preflight` has checked every argument (the
+integrator and loss names come from torch-free copies of the registries), so
+``--help`` and every refusal decidable from argv never import torch.
 """
 
 from __future__ import annotations

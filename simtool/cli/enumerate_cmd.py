@@ -81,11 +81,11 @@ def _build_net(args):
 
 
 def run(args: argparse.Namespace) -> int:
+    net = _build_net(args)  # sizes and outputs are checked before sympy is imported
     from ..symbolic.counting import count_classes, count_elements
     from ..symbolic.lattice import enumerate_classes, enumerate_lattice, lattice_kind
     from ..symbolic.symmetry import derive_symmetries
 
-    net = _build_net(args)
     if not args.count_only and not args.no_proofs and not net.activation.analytic and not args.allow_nonsmooth:
         raise ProofError(
             f"activation {net.activation.name!r} is not analytic ({_why_not_analytic(net)}); invariance "
