@@ -16,6 +16,7 @@ from .. import output
 from ..errors import ArchitectureError, SimtoolError
 from . import heartbeat, interrupt
 from .preflight import (
+    DATASET_NAMES,
     INTEGRATOR_NAMES,
     LOSS_NAMES,
     add_budget_options,
@@ -197,6 +198,8 @@ def run(args: argparse.Namespace) -> int:
     from ..numeric.checks import check_elements, exit_status
 
     net, data, setup = build_problem(args)
+    if args.data not in DATASET_NAMES:  # a file: its real size and dimension decide again
+        flow_preflight(args, command="check", data_shape=(data.n_samples, data.input_dim))
     lat, elements = _select(args, net)
     gen = torch.Generator().manual_seed(args.generator_seed)
     reports: list = []

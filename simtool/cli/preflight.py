@@ -133,9 +133,11 @@ def _known_ids(ids: list[str] | None, n_rows: int, *, up_to_symmetry: bool) -> N
             raise ArchitectureError(f"unknown element {i!r}; this lattice has S0..S{n_rows - 1}")
 
 
-def flow_preflight(args, *, command: str) -> dict:
+def flow_preflight(args, *, command: str, data_shape: tuple[int, int] | None = None) -> dict:
     """Validate ``check``/``simulate`` arguments and refuse oversized runs; no torch.
 
+    ``data_shape`` ``(n, d)``: the loaded data file's size (a second call once a file is
+    read; before that its size is estimated from the file's bytes and ``--input-dim``).
     Sets ``args.threads`` (capped at the usable cores) and ``args.generator_seed``
     (:func:`simtool.guards.generator_seed`); returns the estimate's inputs (for tests).
     """
@@ -181,6 +183,8 @@ def flow_preflight(args, *, command: str) -> dict:
             raise DataError(f"data file {data!r} does not exist")
         d_data = d or 1
         n = n if n is not None else max(1, os.path.getsize(data) // (8 * (d_data + 1)))
+        if data_shape is not None:
+            n, d_data = data_shape
     else:
         raise DataError(f"unknown data set {data!r}; choose one of {', '.join(DATASET_NAMES)}, "
                         "or a .npz/.csv file")

@@ -117,13 +117,15 @@ def _initial(args, net, setup, lattice_element):
 
 
 def run(args: argparse.Namespace) -> int:
-    from .preflight import flow_preflight
+    from .preflight import DATASET_NAMES, flow_preflight
 
     flow_preflight(args, command="simulate")  # every refusal decidable from argv: before torch
     import numpy as np
 
     from .. import __version__
     net, data, setup = build_problem(args)
+    if args.data not in DATASET_NAMES:  # a file: its real size and dimension decide again
+        flow_preflight(args, command="simulate", data_shape=(data.n_samples, data.input_dim))
     import dataclasses
 
     setup = dataclasses.replace(setup, n_save=int(args.n_save))

@@ -145,3 +145,12 @@ def test_rows_counted_from_one(tmp_path):
     p.write_text("x,y\n1,2\n3,nan\n")
     with pytest.raises(DataError, match=r"at row 2 \(rows counted from 1\)"):
         make_dataset(str(p), rng=np.random.default_rng(0))
+
+
+def test_data_file_size_decides_again_after_loading(tmp_path, capsys):
+    """A small file of 3,000-dimensional inputs: refused once its dimension is known."""
+    p = tmp_path / "wide.npz"
+    np.savez(p, x=np.ones((4, 3000)), y=np.ones(4))
+    assert main(["check", "--width", "2", "--data", str(p), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ("needs about" in err or "many minutes" in err)
