@@ -22,6 +22,8 @@ API (any command may call these)
 ``require_lattice_size(width, kind, ..., hint=)``
     refuse a lattice (or class list) larger than the engine's limits *without*
     computing astronomically large counts first.
+``require_deep_lattice_size(widths, limit=, hint=)``
+    the same for a deep net, from the lower bound Π B(n_l).
 ``require_proof_work(width, n_classes, unit_size=, hint=)``
     refuse exact tangency proofs that would run for many minutes.
 ``cap_threads(n, warn)``
@@ -68,6 +70,7 @@ __all__ = [
     "check_batch",
     "require_lattice_size",
     "require_proof_work",
+    "require_deep_lattice_size",
     "usable_cores",
     "cap_threads",
     "generator_seed",
@@ -292,6 +295,41 @@ def require_lattice_size(width: int, kind: str, *, classes: bool = False,
         raise TooLargeError(f"width {width} has {format_count(total)} {noun} (limit {limit:,}){suffix}")
     # every sequence is increasing and already exceeds its limit at the width bounds
     raise TooLargeError(f"width {width} gives more than {limit:,} {noun} (limit {limit:,}){suffix}")
+
+
+def require_deep_lattice_size(widths, *, limit: int, hint: str) -> None:
+    """Refuse a deep net whose Fix(H) lattice surely exceeds ``limit`` elements, at once.
+
+    Condensing neurons within each hidden layer independently already gives
+    ``Π_l B(n_l)`` distinct elements (Bell numbers), a lower bound for any activation.
+
+    >>> require_deep_lattice_size((3, 3), limit=200_000, hint="")
+    >>> require_deep_lattice_size((50,), limit=200_000, hint="use a smaller net")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    simtool.errors.TooLargeError: hidden widths (50) give more than 200,000 lattice elements ...; use a smaller net
+    """
+    bound = 1
+    for n in widths:
+        bound *= _bell_capped(int(n), limit)
+        if bound > limit:
+            shown = ",".join(str(int(n)) for n in widths)
+            raise TooLargeError(f"hidden widths ({shown}) give more than {limit:,} lattice elements "
+                                f"(at least Π B(n_l) ≥ {limit:,}){'; ' + hint if hint else ''}")
+
+
+def _bell_capped(m: int, cap: int) -> int:
+    """Bell number B(m), or ``cap + 1`` as soon as the triangle exceeds ``cap``."""
+    row = [1]
+    for _ in range(m - 1):
+        new = [row[-1]]
+        for v in row:
+            new.append(new[-1] + v)
+        row = new
+        if row[-1] > cap:
+            return cap + 1
+    return row[-1]
 
 
 def require_proof_work(width: int, n_classes: int, *, unit_size: int, hint: str) -> None:

@@ -63,6 +63,13 @@ CORPUS: list[tuple[list[str], int, str]] = [
     (["enumerate", "--width", "2", "--hasse", "/dev/full"], 2, "must end in"),
     (["enumerate", "--width", "2", "--hasse", "x" * 300 + ".dot"], 2, "too long"),
     (["enumerate", "--width", "2", "--hasse", "h.dot", "--count-only"], 2, "needs the full lattice"),
+    (["enumerate", "--widths", "50"], 2, "more than 200,000 lattice elements"),
+    (["enumerate", "--widths", "1000,1000"], 2, "more than 200,000 lattice elements"),
+    (["enumerate", "--widths", BIG * 80], 2, "hidden width must be a positive integer"),
+    (["enumerate", "--widths", "3,,3"], 2, "comma-separated positive integers"),
+    (["enumerate", "--widths", "2,2", "--hasse", ""], 2, "needs a file name"),
+    (["enumerate", "--widths", "2,2", "--hasse", "existing.dot"], 2, "pass --force"),
+    (["enumerate", "--width", "2", "--activations", "tanh"], 2, "--activations needs --widths"),
     (["enumerate", "--width", "2", "--bogus"], 2, "unrecognized arguments"),
     (["enumerate"], 2, "required"),
     # -- activations ----------------------------------------------------------------------

@@ -279,7 +279,7 @@ def test_head_closes_the_pipe_subprocess():
     assert proc.returncode == 0 and err == b""
 
 
-@pytest.mark.parametrize("delay", [0.4, 1.2])
+@pytest.mark.parametrize("delay", [0.8, 2.0])
 def test_sigint_during_start_up(delay):
     """Ctrl-C while torch and sympy are imported: one line, exit 130, no traceback."""
     proc = subprocess.Popen([sys.executable, "-m", "simtool", "check", "--width", "2", "--n-traj", "4",
@@ -290,5 +290,5 @@ def test_sigint_during_start_up(delay):
     if proc.returncode == 0:  # pragma: no cover - a very fast machine finished first
         pytest.skip("the run finished before the signal")
     assert proc.returncode == 130, err
-    assert err == "simtool check: interrupted\n"
+    assert err in ("simtool check: interrupted\n", "simtool: interrupted\n")
     assert "Traceback" not in out

@@ -68,7 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``simtool`` console script; returns the exit status."""
     from .interrupt import installed
 
-    with installed():  # first: Ctrl-C during the imports below is handled too
+    words = sys.argv[1:] if argv is None else argv
+    command = next((a for a in words if not a.startswith("-")), None)
+    name = f"simtool {command}" if command in COMMANDS else "simtool"
+    with installed(name):  # first: Ctrl-C during the imports below is handled too
         return _main(argv)
 
 

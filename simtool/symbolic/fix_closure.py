@@ -173,7 +173,7 @@ def close_up_to_symmetry(G: SymmetryGroup, *, limit: int = MAX_LATTICE_ELEMENTS)
         cls = classes[k]
         rep = cls.rep
         children: dict[SignedPartition, SignedPermutation] = {}
-        for (a, g), rel in zip(atom_list, relations):
+        for (_, g), rel in zip(atom_list, relations):
             t = rep.meet_relations(rel)
             if t != rep and t not in children:
                 children[t] = g

@@ -171,7 +171,7 @@ class SymmetryGroup:
     @cached_property
     def perm_group(self):
         """The group as a sympy ``PermutationGroup`` on the ``2D`` points ``±e_i``."""
-        from sympy.combinatorics import PermutationGroup, Permutation
+        from sympy.combinatorics import Permutation, PermutationGroup
 
         gens = [g.as_point_permutation() for g in self.generators] or [Permutation(list(range(2 * self.dim)))]
         return PermutationGroup(gens)

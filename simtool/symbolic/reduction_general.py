@@ -310,7 +310,8 @@ def describe_classes(classes: Sequence[Sequence[NeuronClass]], net: Network) -> 
             l = c.layer
             who = "neuron" if len(c.members) == 1 else "neurons"
             us = ",".join(map(str, c.members))
-            prefix = f"layer-{l} {who} {us}" if len(net.layer_widths) > 3 else f"{'unit' if len(c.members) == 1 else 'units'} {us}"
+            unit = "unit" if len(c.members) == 1 else "units"
+            prefix = f"layer-{l} {who} {us}" if len(net.layer_widths) > 3 else f"{unit} {us}"
             if c.kind == "zero":
                 parts.append(f"{prefix} zero (σ(0) = 0: dropped)")
             elif c.kind == "inactive":
