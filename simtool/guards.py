@@ -297,39 +297,32 @@ def require_lattice_size(width: int, kind: str, *, classes: bool = False,
     raise TooLargeError(f"width {width} gives more than {limit:,} {noun} (limit {limit:,}){suffix}")
 
 
-def require_deep_lattice_size(widths, *, limit: int, hint: str) -> None:
+def require_deep_lattice_size(widths, *, limit: int, hint: str, kinds=None) -> None:
     """Refuse a deep net whose Fix(H) lattice surely exceeds ``limit`` elements, at once.
 
-    Condensing neurons within each hidden layer independently already gives
-    ``Π_l B(n_l)`` distinct elements (Bell numbers), a lower bound for any activation.
+    The symmetries of each hidden layer alone (permutations of its neurons, and their
+    sign flips when its σ is odd or even) give that layer's two-layer lattice, and
+    products of per-layer subgroups give distinct subspaces: ``Π_l a_{k_l}(n_l)`` is a
+    lower bound (``a_k`` the two-layer counts of kind ``k_l``; ``perm`` when ``kinds``
+    is omitted).
 
     >>> require_deep_lattice_size((3, 3), limit=200_000, hint="")
-    >>> require_deep_lattice_size((50,), limit=200_000, hint="use a smaller net")
+    >>> require_deep_lattice_size((6, 6), kinds=("odd", "odd"), limit=200_000, hint="use a smaller net")
     ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    simtool.errors.TooLargeError: hidden widths (50) give more than 200,000 lattice elements ...; use a smaller net
+    simtool.errors.TooLargeError: hidden widths (6,6) give more than 200,000 lattice elements ...; use a smaller net
     """
+    kinds = tuple(kinds) if kinds is not None else ("perm",) * len(widths)
     bound = 1
-    for n in widths:
-        bound *= _bell_capped(int(n), limit)
+    for n, kind in zip(widths, kinds):
+        n = int(n)
+        # every sequence exceeds 10**6 by width 12; beyond, only the cap matters
+        bound *= _count(kind, n, False) if n <= 12 else limit + 1
         if bound > limit:
-            shown = ",".join(str(int(n)) for n in widths)
+            shown = ",".join(str(int(w)) for w in widths)
             raise TooLargeError(f"hidden widths ({shown}) give more than {limit:,} lattice elements "
-                                f"(at least Π B(n_l) ≥ {limit:,}){'; ' + hint if hint else ''}")
-
-
-def _bell_capped(m: int, cap: int) -> int:
-    """Bell number B(m), or ``cap + 1`` as soon as the triangle exceeds ``cap``."""
-    row = [1]
-    for _ in range(m - 1):
-        new = [row[-1]]
-        for v in row:
-            new.append(new[-1] + v)
-        row = new
-        if row[-1] > cap:
-            return cap + 1
-    return row[-1]
+                                f"(at least the product of the layers' own lattices){'; ' + hint if hint else ''}")
 
 
 def require_proof_work(width: int, n_classes: int, *, unit_size: int, hint: str) -> None:

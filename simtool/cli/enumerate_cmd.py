@@ -73,9 +73,6 @@ def _build_deep(args):
         if part.strip().lstrip("+").isdigit():
             guards.check_size(part, what="hidden width", limit=guards.MAX_WIDTH)
     widths = parse_widths(args.widths)
-    from ..symbolic.fix_closure import MAX_LATTICE_ELEMENTS
-
-    guards.require_deep_lattice_size(widths, limit=MAX_LATTICE_ELEMENTS, hint="use a smaller net")
     d = guards.check_size(args.input_dim, what="input dimension", limit=guards.MAX_INPUT_DIM)
     if args.activations is not None:
         names = [a.strip() for a in args.activations.split(",")]
@@ -85,6 +82,12 @@ def _build_deep(args):
         acts = tuple(get_activation(n) for n in names)
     else:
         acts = get_activation(args.activation)
+    from ..symbolic.fix_closure import MAX_LATTICE_ELEMENTS
+    from .preflight import lattice_kind_of
+
+    per_layer = acts if isinstance(acts, tuple) else (acts,) * len(widths)
+    guards.require_deep_lattice_size(widths, kinds=[lattice_kind_of(a) for a in per_layer],
+                                     limit=MAX_LATTICE_ELEMENTS, hint="use a smaller net")
     return DeepNet(widths, acts, d, bias=not args.no_bias, output_bias=args.output_bias)
 
 
