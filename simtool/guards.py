@@ -60,6 +60,7 @@ __all__ = [
     "MAX_CLASSES",
     "DEFAULT_MAX_MEMORY",
     "PROOF_WORK_LIMIT",
+    "DEEP_WORK_LIMIT",
     "SEED_MODULUS",
     "check_size",
     "parse_size",
@@ -94,6 +95,10 @@ DEFAULT_MAX_MEMORY = 4 * 2**30
 #: a rough unit count of exact tangency work (classes × D²/2) above which proofs are
 #: refused: about one to two minutes on the development VM
 PROOF_WORK_LIMIT = 20_000_000
+#: deep nets whose lattice has at least this many elements (the lower bound of
+#: :func:`require_deep_lattice_size`) are refused: the group-based enumeration took 8 s of
+#: CPU for widths (3,3) tanh (bound 576) and more than 10 minutes for (4,4) (bound 13,456)
+DEEP_WORK_LIMIT = 5_000
 #: seeds are reduced modulo this (numpy accepts any non-negative integer, torch
 #: ``manual_seed`` at most 2**64 − 1; 2**63 keeps every seed a signed 64-bit integer)
 SEED_MODULUS = 2**63
@@ -306,6 +311,8 @@ def require_deep_lattice_size(widths, *, limit: int, hint: str, kinds=None) -> N
     lower bound (``a_k`` the two-layer counts of kind ``k_l``; ``perm`` when ``kinds``
     is omitted).
 
+    Below ``limit``, a bound above :data:`DEEP_WORK_LIMIT` is refused too (time).
+
     >>> require_deep_lattice_size((3, 3), limit=200_000, hint="")
     >>> require_deep_lattice_size((6, 6), kinds=("odd", "odd"), limit=200_000, hint="use a smaller net")
     ... # doctest: +ELLIPSIS
@@ -323,6 +330,11 @@ def require_deep_lattice_size(widths, *, limit: int, hint: str, kinds=None) -> N
             shown = ",".join(str(int(w)) for w in widths)
             raise TooLargeError(f"hidden widths ({shown}) give more than {limit:,} lattice elements "
                                 f"(at least the product of the layers' own lattices){'; ' + hint if hint else ''}")
+    if bound > DEEP_WORK_LIMIT:
+        shown = ",".join(str(int(w)) for w in widths)
+        raise ResourceError(f"hidden widths ({shown}) give at least {bound:,} lattice elements; enumerating "
+                            f"more than {DEEP_WORK_LIMIT:,} from the group runs for many minutes "
+                            f"(widths 4,4 took over 10){'; ' + hint if hint else ''}")
 
 
 def require_proof_work(width: int, n_classes: int, *, unit_size: int, hint: str) -> None:
