@@ -253,13 +253,15 @@ def _accept(*args, **kwargs):
 VALUES = st.one_of(
     st.sampled_from(["", " ", "0", "1", "2", "3", "-1", "1.5", "nan", "inf", "-inf", "1e309", BIG,
                      "10001", "9999", "S0", "S1", "S999", "a1=1", "tanh", "cos", "relu", "z**2",
-                     "x.dot", "x.npz", "figs", "/proc/x.dot", "é", "\u202e", "--width"]),
+                     "x.dot", "x.npz", "figs", "/proc/x.dot", "é", "\u202e", "--width", "2,2", "3,,3",
+                     "tanh,cos", "1,2,3,4"]),
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"),
             max_size=8),
 )
 OPTIONS = {
-    "enumerate": ["--width", "--activation", "--input-dim", "--hasse", "--up-to-symmetry", "--count-only",
+    "enumerate": ["--width", "--widths", "--activations", "--activation", "--input-dim", "--hasse",
+                  "--up-to-symmetry", "--count-only",
                   "--json", "--no-bias", "--output-bias", "--no-proofs", "--force", "--quiet"],
     "check": ["--width", "--activation", "--input-dim", "--n-samples", "--n-traj", "--t-max", "--dt",
               "--seed", "--threads", "--element", "--up-to-symmetry", "--plot", "--integrator",
@@ -301,12 +303,13 @@ def monkeypatch_module():
     mp = pytest.MonkeyPatch()
     import simtool.cli.check_cmd as check_cmd
     import simtool.cli.simulate_cmd as simulate_cmd
+    import simtool.symbolic.fixlattice as fixlattice
     import simtool.symbolic.lattice as lattice
     import simtool.symbolic.symmetry as symmetry
 
     for mod, name in ((check_cmd, "build_problem"), (simulate_cmd, "build_problem"),
                       (lattice, "enumerate_lattice"), (lattice, "enumerate_classes"),
-                      (symmetry, "derive_symmetries")):
+                      (symmetry, "derive_symmetries"), (fixlattice, "build_fix_lattice")):
         mp.setattr(mod, name, _accept)
     yield mp
     mp.undo()
