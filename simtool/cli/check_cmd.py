@@ -193,7 +193,6 @@ def config_json(args, net, data, setup) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     flow_preflight(args, command="check")  # every refusal decidable from argv: before torch
-    import torch
 
     from ..numeric.checks import check_elements, exit_status
 
@@ -201,7 +200,6 @@ def run(args: argparse.Namespace) -> int:
     if args.data not in DATASET_NAMES:  # a file: its real size and dimension decide again
         flow_preflight(args, command="check", data_shape=(data.n_samples, data.input_dim))
     lat, elements = _select(args, net)
-    gen = torch.Generator().manual_seed(args.generator_seed)
     reports: list = []
     interrupted = False
     show = not args.json and not args.quiet and sys.stderr is not None and sys.stderr.isatty()
@@ -210,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
             task = bar.add_task("check", total=len(elements)) if bar is not None else None
             heartbeat.status(f"0/{len(elements)} elements checked")
             for chunk, reps in check_elements(setup, elements, symmetries=lat.symmetries.generators,
-                                              n_traj=args.n_traj, generator=gen,
+                                              n_traj=args.n_traj, seed=args.generator_seed,
                                               stability=args.stability):
                 reports.extend(reps)
                 heartbeat.status(f"{len(reports)}/{len(elements)} elements checked")
@@ -243,11 +241,8 @@ def run(args: argparse.Namespace) -> int:
         from ..report.check_view import print_check_report
 
         con = output.console(width=None if sys.stdout.isatty() else 200, soft_wrap=False)
-        flow = setup.describe()
-        step = (f"dt = {flow['dt']:g}" if flow["dt"] is not None else "") + (
-            f"rtol = {flow['rtol']:g}" if flow["rtol"] is not None else "")
         header = (f"simtool check: {net.describe()} (D = {net.dim}); data {data.describe()}; "
-                  f"loss {setup.loss}; {setup.integrator} {step.strip()}, t ∈ [0, {setup.t_max:g}]; "
+                  f"loss {setup.loss}; {setup.integrator} {setup.step_text()}, t ∈ [0, {setup.t_max:g}]; "
                   f"{args.n_traj} trajectories per check; symmetry group {lat.symmetries.group_name}; "
                   f"seed {args.seed}")
         print_check_report(reports, header=header, console=con, exit_status=status)
