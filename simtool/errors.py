@@ -17,6 +17,8 @@ __all__ = [
     "DataError",
     "IntegratorError",
     "ModelError",
+    "ResourceError",
+    "OutputError",
 ]
 
 
@@ -54,3 +56,11 @@ class IntegratorError(SimtoolError):
 
 class ModelError(ArchitectureError):
     """A user model (file, module, TOML spec) that cannot be loaded or traced exactly."""
+
+
+class ResourceError(SimtoolError):
+    """A run whose estimated memory or time exceeds the budget (see :mod:`simtool.guards`)."""
+
+
+class OutputError(SimtoolError):
+    """An output that cannot be written: bad path, directory, full device, closed stdout."""
