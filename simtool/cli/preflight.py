@@ -141,7 +141,16 @@ def flow_preflight(args, *, command: str, data_shape: tuple[int, int] | None = N
     Sets ``args.threads`` (capped at the usable cores) and ``args.generator_seed``
     (:func:`simtool.guards.generator_seed`); returns the estimate's inputs (for tests).
     """
-    width = guards.check_size(args.width, what="width", limit=guards.MAX_WIDTH)
+    widths = None
+    if getattr(args, "widths", None) is not None:  # deep net: validated by the symbolic parser (sympy, no torch)
+        from ..symbolic.deep import parse_widths
+
+        widths = parse_widths(args.widths)
+        width = max(widths)
+    else:
+        if getattr(args, "activations", None) is not None:
+            raise SimtoolError("--activations needs --widths (a two-layer net has one activation)")
+        width = guards.check_size(args.width, what="width", limit=guards.MAX_WIDTH)
     d = None if args.input_dim is None else guards.check_size(
         args.input_dim, what="input dimension", limit=guards.MAX_INPUT_DIM)
     n_traj = positive("--n-traj", args.n_traj, integer=True)
@@ -192,6 +201,11 @@ def flow_preflight(args, *, command: str, data_shape: tuple[int, int] | None = N
         raise SimtoolError(f"unknown integrator {args.integrator!r}")
     unit = 1 + d_data + (0 if args.no_bias else 1)
     dim = width * unit + (1 if args.output_bias else 0)
+    if widths is not None:
+        bias = 0 if args.no_bias else 1
+        sizes = (d_data, *widths, 1)
+        dim = sum(sizes[l] * (sizes[l - 1] + (bias if l < len(sizes) - 1 else 0))
+                  for l in range(1, len(sizes))) + (1 if args.output_bias else 0)
 
     def require(n_el: int) -> tuple[int, int]:
         if command == "check":
@@ -216,6 +230,11 @@ def flow_preflight(args, *, command: str, data_shape: tuple[int, int] | None = N
         guards.require_memory(estimate, budget, what=f"this {command} run", helps=helps)
         return estimate, batch
 
+    if widths is not None:  # deep: the lattice guards run on the built net (simtool.cli.enumerate_cmd)
+        estimate, batch = require(len(ids) if ids is not None else (_bell(width) if command == "check" else 0))
+        args.threads = guards.cap_threads(args.threads, lambda m: output.warn(f"simtool {command}: warning: {m}"))
+        return {"width": width, "dim": dim, "batch": batch, "n_save": n_save, "n_samples": n,
+                "estimate": estimate, "budget": budget}
     # first a bound that needs no σ (the smallest lattice: Bell numbers), then the exact one
     # (wider full lattices are refused by the lattice guard below, with their exact size)
     if ids is not None or width <= 9 or command == "simulate":
