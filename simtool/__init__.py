@@ -13,6 +13,7 @@ from .errors import (
     ProofError,
     SimtoolError,
     SubspaceError,
+    TheoremError,
     TooLargeError,
 )
 
@@ -38,5 +39,6 @@ __all__ = [
     "IntegratorError",
     "ProofError",
     "SubspaceError",
+    "TheoremError",
     "TooLargeError",
 ]

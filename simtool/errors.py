@@ -16,6 +16,7 @@ __all__ = [
     "ProofError",
     "DataError",
     "IntegratorError",
+    "TheoremError",
 ]
 
 
@@ -49,3 +50,7 @@ class DataError(SimtoolError):
 
 class IntegratorError(SimtoolError):
     """Unknown integrator or invalid integrator options."""
+
+
+class TheoremError(SimtoolError):
+    """Unknown theorem name, or a user theorem file that is missing or malformed."""

@@ -35,6 +35,7 @@ import torch
 
 from ..errors import SimtoolError
 from ..symbolic.network import TwoLayerNet
+from ..verdict import CONFIRMED, INCONCLUSIVE, NOT_APPLICABLE, VIOLATED
 from .flow import FlowResult, GradientFlowField
 from .integrators import get_integrator, integrate
 from .losses import get_loss
@@ -57,7 +58,7 @@ __all__ = [
     "worst",
 ]
 
-CONFIRMED, VIOLATED, INCONCLUSIVE, NOT_APPLICABLE = "confirmed", "violated", "inconclusive", "n/a"
+# the one status vocabulary of the package (simtool/verdict.py)
 #: verdicts from best to worst (``worst`` picks the last one present)
 VERDICTS = (NOT_APPLICABLE, CONFIRMED, INCONCLUSIVE, VIOLATED)
 

@@ -1,0 +1,22 @@
+"""``python -m simtool.sweep.worker``: run one task spec (JSON on stdin, result on stdout).
+
+Used by :func:`simtool.sweep.tasks.execute_with_timeout` where a signal cannot
+interrupt the task (a Dask worker thread): the child is killed when the limit passes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from .tasks import execute
+
+
+def main() -> int:
+    spec = json.loads(sys.stdin.read())
+    json.dump(execute(spec), sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
