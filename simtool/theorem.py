@@ -44,7 +44,7 @@ Case = Mapping[str, Any]
 class Selection:
     """Which instances to check: widths and activations asked for (``None``: defaults).
 
-    >>> Selection(widths=(2, 5)).widths_in(range(1, 5))
+    >>> Selection(widths=(2, 5)).widths_in(range(1, 5), limit=4)
     (2,)
     >>> Selection().activations_in(("tanh", "sin"))
     ('tanh', 'sin')

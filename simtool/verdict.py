@@ -68,8 +68,10 @@ class Status(str, enum.Enum):
     NOT_APPLICABLE = "n/a"
     UNDECIDED = "inconclusive"  # alias of INCONCLUSIVE (the exact engine's old word)
 
+    # behave like the bare word everywhere (printing, f-strings, reprs in doctests)
     __str__ = str.__str__
     __format__ = str.__format__
+    __repr__ = str.__repr__
 
     @property
     def exact(self) -> bool:
@@ -87,6 +89,8 @@ class Status(str, enum.Enum):
 
         >>> Status.parse("undecided") is Status.INCONCLUSIVE
         True
+        >>> type(Status.parse("proved")).__name__
+        'Status'
         """
         if word == "undecided":
             return cls.INCONCLUSIVE
@@ -113,7 +117,7 @@ def worst_status(statuses: Iterable[str]) -> Status:
     """The most severe status present (``n/a`` if there are none).
 
     >>> worst_status(["proved", "confirmed", "refuted"])
-    <Status.REFUTED: 'refuted'>
+    'refuted'
     """
     rank = {s: i for i, s in enumerate(_SEVERITY)}
     return max((Status.parse(s) for s in statuses), key=rank.__getitem__, default=NOT_APPLICABLE)

@@ -24,6 +24,7 @@ math.md §6) and a floating-point decision: the rank counts singular values abov
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -104,6 +105,14 @@ def orbit_rank(net: TwoLayerNet, theta: Tensor, xs: Tensor, *, depth: int = 2,
     max_pairs : int, optional
         Use only the first ``max_pairs`` samples inside brackets (cost control).
     """
+    with warnings.catch_warnings():
+        # torch loads its forward-AD decompositions on the first jvp through torch.jit.script,
+        # which torch itself deprecates; the warning is about torch internals, not this code
+        warnings.filterwarnings("ignore", message=".*torch.jit.script.*", category=DeprecationWarning)
+        return _orbit_rank(net, theta, xs, depth, max_pairs)
+
+
+def _orbit_rank(net: TwoLayerNet, theta: Tensor, xs: Tensor, depth: int, max_pairs: int | None) -> OrbitRank:
     theta = theta.to(torch.float64)
     xs = xs.to(torch.float64)
     f = network_function(net)

@@ -33,6 +33,7 @@ Progress = Callable[[dict[str, Any]], None]
 
 def _init_worker() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import simtool.catalogue  # noqa: F401 - imports happen before any task's time limit starts
     try:
         import torch
 

@@ -10,8 +10,10 @@ A task spec is a JSON-able dict with a ``kind``:
 
 :func:`execute` runs a spec here.  :func:`execute_with_timeout` adds a wall-clock limit:
 in a process's main thread by ``SIGALRM`` (local pool, sequential runs), elsewhere (Dask
-worker threads) in a child ``python -m simtool.sweep.worker`` process that is killed on
-timeout.  Either way a task that raises or times out comes back as a result dict with
+worker threads) in a child ``python -m simtool.sweep.worker`` process, which applies the
+same ``SIGALRM`` limit after its imports and is killed if it overruns that by
+``STARTUP_GRACE``.  The limit never includes importing simtool (pool workers import the
+catalogue when they start).  Either way a task that raises or times out comes back as a result dict with
 ``failure`` set (``"error"`` / ``"timeout"``) and its case, never as a lost task.
 """
 
@@ -34,8 +36,12 @@ __all__ = ["execute", "execute_with_timeout", "failed", "task_key", "TaskTimeout
 Spec = Mapping[str, Any]
 
 
-class TaskTimeout(Exception):
-    """Raised inside a task when its time limit is reached."""
+class TaskTimeout(BaseException):
+    """Raised inside a task when its time limit is reached.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``), so the ``except Exception`` that
+    turns a raising check into an ``error`` outcome, or one in user code, cannot
+    swallow it."""
 
 
 def failed(spec: Spec, failure: str, message: str, seconds: float = 0.0) -> dict[str, Any]:
@@ -98,13 +104,19 @@ def execute_with_timeout(spec: Spec, timeout: float | None = None) -> dict[str, 
         return failed(spec, "error", f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
 
 
+#: the child enforces the limit itself once its imports are done (SIGALRM in its main
+#: thread); the parent kills it only if it overruns by more than this start-up allowance
+STARTUP_GRACE = 60.0
+
+
 def _in_child(spec: Spec, limit: float) -> dict[str, Any]:
     env = dict(os.environ, OMP_NUM_THREADS="1")
     try:
         done = subprocess.run([sys.executable, "-m", "simtool.sweep.worker"], input=json.dumps(dict(spec)),
-                              capture_output=True, text=True, timeout=limit, env=env)
+                              capture_output=True, text=True, timeout=limit + STARTUP_GRACE, env=env)
     except subprocess.TimeoutExpired:
-        raise TaskTimeout(f"timed out after {limit:g} s (child process killed)") from None
+        raise TaskTimeout(f"timed out after {limit:g} s (child process killed after the start-up "
+                          f"allowance of {STARTUP_GRACE:g} s)") from None
     if done.returncode != 0:
         tail = (done.stderr or "").strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
         raise RuntimeError(f"worker process failed: {tail[0]}")

@@ -1,7 +1,7 @@
 """``python -m simtool.sweep.worker``: run one task spec (JSON on stdin, result on stdout).
 
 Used by :func:`simtool.sweep.tasks.execute_with_timeout` where a signal cannot
-interrupt the task (a Dask worker thread): the child is killed when the limit passes.
+interrupt the task (a Dask worker thread).
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import sys
 
-from .tasks import execute
+from .tasks import execute_with_timeout
 
 
 def main() -> int:
     spec = json.loads(sys.stdin.read())
-    json.dump(execute(spec), sys.stdout)
+    json.dump(execute_with_timeout(spec), sys.stdout)  # SIGALRM limit, in this main thread
     return 0
 
 
