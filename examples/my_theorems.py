@@ -5,7 +5,7 @@ It is imported as Python (the only user code simtool runs) and must define ``ALL
 
 from simtool.symbolic import Subspace, TwoLayerNet, get_activation, prove_invariant
 from simtool.theorem import Selection, Theorem
-from simtool.verdict import PROVED, Verdict
+from simtool.verdict import PROVED
 
 
 def _cases(sel: Selection):
