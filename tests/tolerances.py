@@ -13,3 +13,5 @@ CONTROL_GROWTH = 1e4
 BATCH_VS_SINGLE = 1e-12
 #: integrator-order fits: measured order within this of the declared order
 ORDER_SLACK = 0.3
+#: central finite differences (step 1e-6) against exact Jacobian-vector products
+FINITE_DIFFERENCE = 1e-8
