@@ -18,6 +18,8 @@ FAST = {
     "rank-drop-implies-invariance": Selection(widths=(2,)),
     "non-orthogonal-symmetry-gives-sim": Selection(widths=(1, 2)),
     "every-two-layer-sim-is-symmetry-induced": Selection(widths=(1, 2), activations=("tanh", "z + z**2")),
+    "deep-lattice-matches-brute-force": Selection(widths=(2,), activations=("tanh", "sigmoid")),
+    "deep-reduction-with-fiber": Selection(widths=(2,), activations=("sigmoid",)),
     "conservation-law-count": Selection(widths=(2,)),
     "flow-equivariance": Selection(widths=(2,), activations=("tanh",)),
     "affine-sims-invariant-under-gd-sgd": Selection(widths=(2,), activations=("tanh",)),
@@ -51,6 +53,13 @@ def test_expected_verdict_depends_on_the_activation():
     t = get_theorem("every-two-layer-sim-is-symmetry-induced")
     assert [t.expected_for({"activation": a}) for a in ("tanh", "cos", "sigmoid", "z + z**2", "square")] == \
         [PROVED, PROVED, PROVED, REFUTED, REFUTED]
+
+
+def test_deep_reduction_conserves_the_fiber_of_the_diagonal_swap():
+    # math.md §5: on the (2,2) SIM where layer-1 neurons condense, W2[1,1] − W2[1,2] is conserved
+    outcomes = get_theorem("deep-reduction-with-fiber").run(Selection(widths=(2,), activations=("sigmoid",)))
+    [o] = [o for o in outcomes if o.case["widths"] == [2, 2]]
+    assert o.verdict.status == PROVED and "conserved w2_1_1 − w2_1_2" in o.verdict.evidence
 
 
 def test_the_old_theorems_package_reexports_the_catalogue():

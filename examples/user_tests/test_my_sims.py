@@ -16,6 +16,7 @@ from simtool.testing import (
     assert_reduces,
     assert_sim,
     datasets,
+    deep_nets,
     lattice_elements,
     losses,
     points_on,
@@ -27,6 +28,14 @@ ODD = activations(("tanh", "sin", "erf"), expressions=False)
 
 @given(two_layer_nets(widths=(2, 3), activations=ODD, input_dims=(1, 1)), st.data())
 def test_every_lattice_element_is_a_sim_and_reduces(net, data):
+    element = data.draw(lattice_elements(net))
+    assert_sim(net, element.subspace)
+    assert_reduces(net, element)
+
+
+@given(deep_nets(widths=(1, 2), depth=(2, 2), activations=activations(("tanh", "sigmoid"), expressions=False)),
+       st.data())
+def test_deep_lattice_elements_are_sims_and_reduce(net, data):
     element = data.draw(lattice_elements(net))
     assert_sim(net, element.subspace)
     assert_reduces(net, element)

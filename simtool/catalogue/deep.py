@@ -106,7 +106,8 @@ def _reduction(case) -> Verdict:
                            {"element": e.id, "fiber": bad})
         checked += 1
         fibers += n
-        if n and not example:
+        if n and (not example or "−" in " ".join(red.fiber_text()) and "−" not in example):
+            # prefer a fiber that mixes weights (math.md §5) over a dropped neuron's weight
             example = f"; e.g. {e.description}: conserved {', '.join(red.fiber_text())}"
     return Verdict(PROVED, f"widths {case['widths']}: {checked} class representatives reduce exactly "
                    f"(same function, chain rule on S, M = PΠ_SPᵀ); {fibers} fiber direction(s) proved "

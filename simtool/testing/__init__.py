@@ -1,7 +1,7 @@
 """simtool for your own test-suite: hypothesis strategies, property checks, profiles.
 
 Strategies (:mod:`simtool.testing.strategies`): ``rationals``, ``activation_texts``
-(a safe expression grammar), ``activations``, ``two_layer_nets``, ``lattice_elements``, ``points_on``,
+(a safe expression grammar), ``activations``, ``two_layer_nets``, ``deep_nets``, ``lattice_elements``, ``points_on``,
 ``datasets``, ``losses``.
 
 Checks (:mod:`simtool.testing.assertions`), each raising ``AssertionError`` with the
@@ -29,6 +29,7 @@ from .strategies import (
     activation_texts,
     activations,
     datasets,
+    deep_nets,
     lattice_elements,
     losses,
     points_on,
@@ -39,6 +40,6 @@ from .strategies import (
 __all__ = [
     "assert_sim", "assert_not_sim", "assert_reduces", "assert_equivariant", "assert_flow_equivariant",
     "PROFILE_ENV", "load_profile", "register_profiles",
-    "rationals", "activation_texts", "activations", "two_layer_nets", "lattice_elements",
+    "rationals", "activation_texts", "activations", "two_layer_nets", "deep_nets", "lattice_elements",
     "points_on", "datasets", "losses",
 ]

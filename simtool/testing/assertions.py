@@ -19,10 +19,16 @@ from __future__ import annotations
 
 import sympy
 
-from ..symbolic import Subspace, is_identically_zero, prove_invariant
+from ..symbolic import Subspace, TwoLayerNet, is_identically_zero, prove_invariant
+from ..symbolic.tangency_general import prove_invariant_any
 from ..verdict import PROVED, REFUTED, Verdict
 
 __all__ = ["assert_sim", "assert_not_sim", "assert_reduces", "assert_equivariant", "assert_flow_equivariant"]
+
+
+def _prove(net, subspace: Subspace) -> Verdict:
+    # the tuned two-layer test where it applies, the general (deep) one elsewhere
+    return prove_invariant(net, subspace) if isinstance(net, TwoLayerNet) else prove_invariant_any(net, subspace)
 
 
 def _fail(what: str, v: Verdict) -> AssertionError:
@@ -31,8 +37,11 @@ def _fail(what: str, v: Verdict) -> AssertionError:
 
 
 def assert_sim(net, subspace: Subspace) -> Verdict:
-    """``subspace`` is proved invariant for every loss and data set (exact tangency)."""
-    v = prove_invariant(net, subspace)
+    """``subspace`` is proved invariant for every loss and data set (exact tangency).
+
+    ``net`` is a :class:`~simtool.symbolic.TwoLayerNet` or a deep
+    :class:`~simtool.symbolic.deep.DeepNet`."""
+    v = _prove(net, subspace)
     if v.status != PROVED:
         raise _fail("not proved a SIM", v)
     return v
@@ -40,7 +49,7 @@ def assert_sim(net, subspace: Subspace) -> Verdict:
 
 def assert_not_sim(net, subspace: Subspace) -> Verdict:
     """``subspace`` is refuted, with an exact counterexample."""
-    v = prove_invariant(net, subspace)
+    v = _prove(net, subspace)
     if v.status != REFUTED:
         raise _fail("not refuted", v)
     return v

@@ -20,8 +20,11 @@ from hypothesis import strategies as st
 
 from ..errors import ActivationError
 from ..symbolic import Subspace, TwoLayerNet, enumerate_lattice, get_activation
+from ..symbolic.deep import DeepNet
+from ..symbolic.fixlattice import build_fix_lattice
 
-__all__ = ["rationals", "activation_texts", "activations", "two_layer_nets", "lattice_elements", "points_on",
+__all__ = ["rationals", "activation_texts", "activations", "two_layer_nets", "deep_nets", "lattice_elements",
+           "points_on",
            "datasets", "losses", "ANALYTIC_NAMES", "UNARY"]
 
 #: registry activations that are real-analytic (the setting of the theorems, math.md §2)
@@ -77,13 +80,23 @@ def two_layer_nets(widths: tuple[int, int] = (1, 3), activations=None, input_dim
     )
 
 
+def deep_nets(widths: tuple[int, int] = (1, 2), depth: tuple[int, int] = (2, 2), activations=None,
+              input_dims: tuple[int, int] = (1, 1), bias=None) -> st.SearchStrategy[DeepNet]:
+    """Deep fully-connected nets: ``depth`` hidden layers, each of a width in ``widths``."""
+    acts = activations if activations is not None else globals()["activations"](expressions=False)
+    hidden = st.integers(*depth).flatmap(lambda n: st.lists(st.integers(*widths), min_size=n, max_size=n))
+    return st.builds(lambda ws, act, d, b: DeepNet(tuple(ws), act, input_dim=d, bias=b),
+                     hidden, acts, st.integers(*input_dims), st.booleans() if bias is None else st.just(bias))
+
+
 @lru_cache(maxsize=64)
-def _elements(net: TwoLayerNet):
-    return tuple(enumerate_lattice(net).elements)
+def _elements(net):
+    lattice = enumerate_lattice(net) if isinstance(net, TwoLayerNet) else build_fix_lattice(net)
+    return tuple(lattice.elements)
 
 
-def lattice_elements(net: TwoLayerNet):
-    """Elements of ``net``'s proved SIM lattice (enumerated once per net)."""
+def lattice_elements(net):
+    """Elements of ``net``'s proved SIM lattice, two-layer or deep (built once per net)."""
     return st.sampled_from(_elements(net))
 
 
