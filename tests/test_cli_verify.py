@@ -100,3 +100,22 @@ def test_list_runs_nothing(capsys):
     assert main(["verify", "--list"]) == 0
     out = capsys.readouterr().out
     assert "conservation-law-count" in out and "Marcotte" in out
+
+
+def test_scheduler_address_runs_on_dask(capsys):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        # --timeout 0: cases run in the worker threads (the child-process limit is tested in test_sweep)
+        assert main(["verify", *FAST, "--scheduler", cluster.scheduler_address, "--timeout", "0", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["scheduler"] == cluster.scheduler_address and doc["all_as_expected"]
+
+
+def test_unreachable_scheduler_is_a_one_line_error(capsys, monkeypatch):
+    pytest.importorskip("distributed")
+    from simtool.sweep import executors
+
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", "1s")
+    assert main(["verify", *FAST, "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "cannot reach Dask scheduler" in capsys.readouterr().err

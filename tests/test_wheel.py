@@ -1,6 +1,7 @@
 """The catalogue ships in the installed package: build a wheel, install it into a fresh
 venv (no source tree on the path) and run ``simtool verify`` there."""
 
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -13,9 +14,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.slow
 def test_wheel_install_runs_verify(tmp_path):
+    src = tmp_path / "src"  # build from a copy: setuptools writes build/ next to the sources
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    shutil.copytree(ROOT / "simtool", src / "simtool", ignore=shutil.ignore_patterns("__pycache__"))
     dist = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(dist), str(ROOT)], check=True, timeout=300)
+                    "-w", str(dist), str(src)], check=True, timeout=300)
     [wheel] = dist.glob("simtool-*.whl")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)

@@ -67,7 +67,8 @@ def add_parser(sub, name: str, summary: str) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS", help="run the cases on the Dask cluster at ADDRESS "
                    "(tcp://host:8786; needs simtool[dask])")
     p.add_argument("--timeout", type=float, default=300.0, metavar="S", help="per-case time limit in seconds "
-                   "(default 300); a case past it is reported as timed out")
+                   "(default 300; 0: no limit); a case past it is reported as timed out. On Dask worker threads a limit "
+                   "runs each case in a child process")
     p.add_argument("--out", metavar="DIR", help="keep finished case results in DIR and reuse them on re-runs")
     p.set_defaults(run=run)
 
@@ -102,8 +103,8 @@ def run(args) -> int:
 
     if args.jobs < 1:
         raise SimtoolError(f"--jobs must be a positive integer, got {args.jobs}")
-    if not args.timeout > 0:
-        raise SimtoolError(f"--timeout must be positive, got {args.timeout}")
+    if not args.timeout >= 0:
+        raise SimtoolError(f"--timeout must be a non-negative number of seconds, got {args.timeout}")
     theorems = _theorems(args)
     out = Console(soft_wrap=False, width=max(Console().width, 160))
     if args.list:
@@ -112,7 +113,7 @@ def run(args) -> int:
         return 0
     selection = _selection(args)
     file = str(args.file) if args.file else None
-    specs = theorem_specs(theorems, selection, file=file, timeout=args.timeout)
+    specs = theorem_specs(theorems, selection, file=file, timeout=args.timeout or None)
     if not specs:
         raise SimtoolError("no cases selected (check --widths/--activations against the theorems' ranges)")
     store = ResultStore(args.out) if args.out else None

@@ -29,6 +29,8 @@ from .tasks import execute_with_timeout, failed, task_key
 __all__ = ["run_tasks"]
 
 Progress = Callable[[dict[str, Any]], None]
+#: how long to wait for a Dask scheduler given by address
+CONNECT_TIMEOUT = "10s"
 
 
 def _init_worker() -> None:
@@ -104,7 +106,7 @@ def _client(scheduler: Any):
         return scheduler, False
     if isinstance(scheduler, str):
         try:
-            return Client(scheduler, timeout="10s"), True
+            return Client(scheduler, timeout=CONNECT_TIMEOUT), True
         except (OSError, TimeoutError) as exc:
             raise SimtoolError(f"cannot reach Dask scheduler {scheduler!r}: {exc}") from None
     return Client(scheduler), True  # a cluster object (LocalCluster, …)
