@@ -67,8 +67,8 @@ def add_parser(sub, name: str, summary: str) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS", help="run the cases on the Dask cluster at ADDRESS "
                    "(tcp://host:8786; needs simtool[dask])")
     p.add_argument("--timeout", type=float, default=300.0, metavar="S", help="per-case time limit in seconds "
-                   "(default 300; 0: no limit); a case past it is reported as timed out. On Dask worker threads a limit "
-                   "runs each case in a child process")
+                   "(default 300; 0: no limit); a case past it is reported as timed out. On Dask worker "
+                   "threads a limit runs each case in a child process")
     p.add_argument("--out", metavar="DIR", help="keep finished case results in DIR and reuse them on re-runs")
     p.set_defaults(run=run)
 
