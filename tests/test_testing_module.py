@@ -92,3 +92,13 @@ def test_property_checks_fail_with_evidence():
     other = enumerate_lattice(TwoLayerNet(3, get_activation("tanh"))).elements[1]
     with pytest.raises(AssertionError, match="belongs to"):
         assert_reduces(net, other)
+
+
+def test_assert_equivariant_takes_numbers_never_strings():
+    from simtool.symbolic import enumerate_lattice
+
+    net = TwoLayerNet(2, get_activation("tanh"))
+    swap = enumerate_lattice(net).symmetries.generators[0]
+    assert_equivariant(net, swap, [0.5, 1, 2, 3, -1, 0.25])  # floats are taken exactly
+    with pytest.raises(TypeError, match="must be numbers"):
+        assert_equivariant(net, swap, ["__import__('os')"] * 6)

@@ -17,6 +17,8 @@ AssertionError: not proved a SIM (refuted): ∇f leaves S: ...
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import sympy
 
 from ..symbolic import Subspace, TwoLayerNet, is_identically_zero, prove_invariant
@@ -73,7 +75,7 @@ def assert_equivariant(net, g, theta=None) -> None:
 
     ``g`` is a signed permutation (orthogonal); ``theta`` a point (default: symbolic θ).
     """
-    th = list(net.symbols) if theta is None else [sympy.nsimplify(t) for t in theta]
+    th = list(net.symbols) if theta is None else [_exact(t) for t in theta]
     gth = g.apply(th)
     x = net.x_symbols
     if not is_identically_zero(net.function(gth, x) - net.function(th, x)):
@@ -85,6 +87,16 @@ def assert_equivariant(net, g, theta=None) -> None:
     for i, (lhs, rhs) in enumerate(zip(at_g, g.apply(at))):
         if not is_identically_zero(lhs - rhs):
             raise AssertionError(f"{g.label or g}: ∇f(gθ) ≠ g∇f(θ) in component {net.names[i]}")
+
+
+def _exact(value) -> sympy.Expr:
+    """A number as an exact sympy Rational (floats exactly as stored); strings are refused."""
+    if isinstance(value, (bool, str)) or not isinstance(value, (int, float, Fraction, sympy.Rational)):
+        raise TypeError(f"theta entries must be numbers (int, float, Fraction), got {value!r}")
+    if isinstance(value, sympy.Rational):
+        return value
+    q = Fraction(value)
+    return sympy.Rational(q.numerator, q.denominator)
 
 
 def assert_flow_equivariant(setup, g, theta0) -> float:
