@@ -73,3 +73,13 @@ def test_the_old_theorems_package_reexports_the_catalogue():
 def test_full_default_catalogue(theorem):
     for o in theorem.run():
         assert o.matches, (o.case, o.verdict.status, o.expected, o.verdict.evidence)
+
+
+def test_catalogue_and_sweeps_import_neither_torch_nor_rich():
+    import subprocess
+    import sys
+
+    code = ("import sys, simtool.catalogue, simtool.sweep; "
+            "print('torch' in sys.modules, 'rich' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
