@@ -25,7 +25,17 @@ def grid():
                 n_traj=64, t_max=1.0, dt=0.02, n_samples=32)
 
 
-def run_once(n_workers: int) -> float:
+def _warm() -> None:
+    """Import the numeric engine and run one tiny check in this worker process."""
+    from simtool.sweep import run_check_case
+    from simtool.sweep.executors import _init_worker
+
+    _init_worker()
+    spec = grid().specs()[0]
+    run_check_case({**spec["case"], "n_traj": 2, "t_max": 0.04})
+
+
+def run_once(n_workers: int) -> tuple[float, float]:
     from distributed import Client, LocalCluster
 
     from simtool.sweep import run_tasks
@@ -33,15 +43,15 @@ def run_once(n_workers: int) -> float:
     specs = grid().specs()
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None) as cl, \
             Client(cl) as client:
-        warm = [dict(s, case={**s["case"], "n_traj": 2, "t_max": 0.04}) for s in specs[:n_workers]]
-        run_tasks(warm, scheduler=client)  # imports and caches on every worker, not timed
+        client.wait_for_workers(n_workers)
+        client.run(_warm)  # on every worker: imports and caches, not timed
         start = time.perf_counter()
         res = run_tasks(specs, scheduler=client)
         wall = time.perf_counter() - start
     bad = [r for r in res if r.get("failure") or r["verdict"]["status"] != "confirmed"]
     if bad:
         raise SystemExit(f"{len(bad)} grid points failed: {bad[0]['verdict']}")
-    return wall
+    return wall, sum(r["seconds"] for r in res)
 
 
 def main() -> None:
@@ -51,12 +61,15 @@ def main() -> None:
     args = ap.parse_args()
     load_before = os.getloadavg()
     times: dict[int, list[float]] = {1: [], 2: []}
+    task_s: dict[int, list[float]] = {1: [], 2: []}
     for _ in range(args.repeat):
         for n in (1, 2):  # interleaved: both see the same background load
-            times[n].append(run_once(n))
-            print(f"{n} worker(s): {times[n][-1]:.2f} s", flush=True)
+            wall, busy = run_once(n)
+            times[n].append(wall)
+            task_s[n].append(busy)
+            print(f"{n} worker(s): {wall:.2f} s wall, {busy:.2f} s summed task time", flush=True)
     med = {n: statistics.median(v) for n, v in times.items()}
-    doc = {"grid_points": len(grid().specs()), "times_s": times, "median_s": med,
+    doc = {"grid_points": len(grid().specs()), "times_s": times, "median_s": med, "summed_task_s": task_s,
            "speedup_2_vs_1": med[1] / med[2], "loadavg_before": load_before, "loadavg_after": os.getloadavg(),
            "cpu_count": os.cpu_count()}
     print(json.dumps(doc, indent=1))
