@@ -47,13 +47,11 @@ def _equiv_cases(sel: Selection):
 
 
 def _equivariance(case) -> Verdict:
-    import torch
-
     from simtool.numeric.checks import check_element
 
     lat = lattice_of(case)
-    gen = torch.Generator().manual_seed(int(case.get("seed", 0)))
-    rep = check_element(_setup(case), lat.top, symmetries=lat.symmetries.generators, n_traj=N_TRAJ, generator=gen)
+    rep = check_element(_setup(case), lat.top, symmetries=lat.symmetries.generators, n_traj=N_TRAJ,
+                        seed=int(case.get("seed", 0)))
     res = rep.result("equivariance")
     fig = res.figures
     return Verdict(res.verdict, res.reason, tolerance=fig.get("tol"),
@@ -80,14 +78,12 @@ def _gd_cases(sel: Selection):
 
 
 def _gd_sgd(case) -> Verdict:
-    import torch
-
     from simtool.numeric.checks import check_elements
 
     lat = lattice_of(case)
     reps = [e for e in lat.representatives() if e.dim < e.subspace.ambient]
-    gen = torch.Generator().manual_seed(int(case.get("seed", 0)))
-    results = [r.result("stays") for _, reports in check_elements(_setup(case), reps, n_traj=N_TRAJ, generator=gen)
+    results = [r.result("stays") for _, reports in check_elements(_setup(case), reps, n_traj=N_TRAJ,
+                                                                   seed=int(case.get("seed", 0)))
                for r in reports]
     status = worst_status(r.verdict for r in results)
     worst = max(results, key=lambda r: r.figures.get("max_dist", 0.0) / max(r.figures.get("tol", 1.0), 1e-300))

@@ -227,20 +227,18 @@ def config_json(args, net, data, setup) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
 
     from ..numeric.checks import check_elements, exit_status
 
     positive("--n-traj", args.n_traj, integer=True)
     net, data, setup = build_problem(args)
     lat, elements = _select(args, net)
-    gen = torch.Generator().manual_seed(int(args.seed))
     reports = []
     show = not args.json and sys.stderr.isatty()
     with _progress(show, len(elements)) as bar:
         task = bar.add_task("check", total=len(elements)) if bar is not None else None
         for chunk, reps in check_elements(setup, elements, symmetries=lat.symmetries.generators,
-                                          n_traj=args.n_traj, generator=gen,
+                                          n_traj=args.n_traj, seed=int(args.seed),
                                           stability=args.stability):
             reports.extend(reps)
             if bar is not None:
@@ -272,11 +270,8 @@ def run(args: argparse.Namespace) -> int:
     from ..report.check_view import print_check_report
 
     con = Console(width=None if sys.stdout.isatty() else 200, soft_wrap=False)
-    flow = setup.describe()
-    step = (f"dt = {flow['dt']:g}" if flow["dt"] is not None else "") + (
-        f"rtol = {flow['rtol']:g}" if flow["rtol"] is not None else "")
     header = (f"simtool check: {net.describe()} (D = {net.dim}); data {data.describe()}; "
-              f"loss {setup.loss}; {setup.integrator} {step.strip()}, t ∈ [0, {setup.t_max:g}]; "
+              f"loss {setup.loss}; {setup.integrator} {setup.step_text()}, t ∈ [0, {setup.t_max:g}]; "
               f"{args.n_traj} trajectories per check; symmetry group {lat.symmetries.group_name}; "
               f"seed {args.seed}")
     print_check_report(reports, header=header, console=con, exit_status=status)

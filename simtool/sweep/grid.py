@@ -60,7 +60,6 @@ class Grid:
 def run_check_case(case: dict[str, Any]) -> dict[str, Any]:
     """All numerical checks on the class representatives of one grid point (plain dict)."""
     import numpy as np
-    import torch
 
     from ..numeric.check_setup import FlowSetup
     from ..numeric.checks import check_elements
@@ -74,9 +73,8 @@ def run_check_case(case: dict[str, Any]) -> dict[str, Any]:
                         binary=case["loss"] == "logistic")
     setup = FlowSetup(net, data.x, data.y, loss=case["loss"], integrator=case["integrator"],
                       t_max=float(case["t_max"]), dt=case.get("dt"), n_save=5, seed=int(case["seed"]))
-    gen = torch.Generator().manual_seed(int(case["seed"]))
     reports = [r for _, reps in check_elements(setup, lat.representatives(), symmetries=lat.symmetries.generators,
-                                               n_traj=int(case["n_traj"]), generator=gen) for r in reps]
+                                               n_traj=int(case["n_traj"]), seed=int(case["seed"])) for r in reps]
     status = worst_status(r.verdict for r in reports)
     return {"theorem": "check", "case": dict(case), "expected": "confirmed",
             "verdict": {"status": status.value,
