@@ -19,6 +19,7 @@ __all__ = [
     "ModelError",
     "ResourceError",
     "OutputError",
+    "TheoremError",
 ]
 
 
@@ -64,3 +65,7 @@ class ResourceError(SimtoolError):
 
 class OutputError(SimtoolError):
     """An output that cannot be written: bad path, directory, full device, closed stdout."""
+
+
+class TheoremError(SimtoolError):
+    """Unknown theorem name, or a user theorem file that is missing or malformed."""

@@ -18,6 +18,7 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
+from simtool import testing
 from simtool.errors import ActivationError, SimtoolError
 from simtool.symbolic.activation import (
     REGISTRY,
@@ -129,8 +130,7 @@ def test_parity_refutations_really_refute(name):
         assert abs(value) > 1e-9, (name, parity, q, value)
 
 
-rationals = st.fractions(min_value=-5, max_value=5, max_denominator=12).map(
-    lambda f: sympy.Rational(f.numerator, f.denominator))
+rationals = testing.rationals(bound=5, max_denominator=12).map(lambda f: sympy.Rational(f.numerator, f.denominator))
 
 
 @given(name=st.sampled_from(sorted(REGISTRY)), q=rationals)

@@ -127,7 +127,7 @@ def test_relu_with_allow_nonsmooth(capsys):
     assert code == 0, err
     doc = strict_json.loads(out)
     assert doc["count"] == 5  # Bell: relu has no sign symmetry
-    assert all(e["invariance"] == "undecided" for e in doc["elements"])
+    assert all(e["invariance"] == "inconclusive" for e in doc["elements"])
 
 
 def test_missing_width_is_usage_error(capsys):

@@ -13,6 +13,8 @@ CONTROL_GROWTH = 1e4
 BATCH_VS_SINGLE = 1e-12
 #: integrator-order fits: measured order within this of the declared order
 ORDER_SLACK = 0.3
+#: central finite differences (step 1e-6) against exact Jacobian-vector products
+FINITE_DIFFERENCE = 1e-8
 #: two different adaptive integrators at rtol ≤ 1e-10 agree to this (relative)
 INTEGRATORS_AGREE = 1e-6
 #: a hand-written float64 kernel against the torch.func oracle (same math, other order)

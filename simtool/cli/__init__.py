@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "subspace": ("subspace_cmd", "decide exactly whether a subspace given by relations is invariant"),
     "survey": ("survey_cmd", "search invariant subspaces beyond symmetry across the activation registry"),
     "inspect": ("inspect_cmd", "symmetries and invariant manifolds of your own torch.nn.Module (torch.fx)"),
+    "verify": ("verify_cmd", "run the theorem catalogue (or your theorems) and exit 1 on any unexpected verdict"),
 }
 
 
