@@ -13,3 +13,7 @@ CONTROL_GROWTH = 1e4
 BATCH_VS_SINGLE = 1e-12
 #: integrator-order fits: measured order within this of the declared order
 ORDER_SLACK = 0.3
+#: InPCA: the full signed embedding reproduces the distance matrix to this (issue 11 bar)
+INPCA_RECONSTRUCTION = 1e-10
+#: float64 identities of the measurement functions (a few ulps of O(1) quantities)
+MEASURE_ROUNDOFF = 1e-12
