@@ -17,3 +17,5 @@ ORDER_SLACK = 0.3
 INPCA_RECONSTRUCTION = 1e-10
 #: float64 identities of the measurement functions (a few ulps of O(1) quantities)
 MEASURE_ROUNDOFF = 1e-12
+#: relative error of a sample variance from ~3000 Gaussian draws (sd ≈ 2.6 %; this is ~5 sd)
+SAMPLE_VARIANCE_REL = 0.15

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "activations": ("activations_cmd", "list the activation registry with proved properties"),
     "check": ("check_cmd", "confirm SIMs by batched gradient-flow simulation"),
     "simulate": ("simulate_cmd", "run gradient flow from given or sampled θ and save trajectories"),
+    "experiment": ("experiment_cmd", "run a companion experiment (InPCA, inversion, network manifold, deep manifold)"),
 }
 
 

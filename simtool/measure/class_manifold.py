@@ -10,7 +10,7 @@ of :math:`\hat h_i` with label ``s``; its centroid is :math:`\mu_s` and its
 and the *centroid distance* of two classes is :math:`D = \lVert \mu_0 - \mu_1 \rVert`.
 
 The *inversion epoch* :math:`t^*` is the first epoch after a burn-in at which
-:math:`R_0` stops decreasing (``R[t+1] >= R[t]``); *stragglers* are the training
+:math:`R_0` stops decreasing (a local minimum ``R[t-1] > R[t] <= R[t+1]``); *stragglers* are the training
 points still misclassified at :math:`t^*`.  The stability of straggler sets across
 independent runs is scored against the hypergeometric null: two independent
 random subsets of sizes ``a`` and ``b`` of ``n`` points overlap in ``k`` points with
@@ -18,8 +18,8 @@ mean :math:`ab/n` and variance :math:`ab(n-a)(n-b)/(n^2(n-1))`.
 
 Public API
 ----------
-``normalise_rows(H)``, ``gyration_radius(H, labels, cls)``,
-``centroid_distance(H, labels, cls_a=0, cls_b=1)``, ``inversion_epoch(R, burn_in=20)``,
+``normalise_rows(H)``, ``gyration_radius(H, labels, cls, mask=None)``,
+``centroid_distance(H, labels, cls_a=0, cls_b=1, mask=None)``, ``inversion_epoch(R, burn_in=20)``,
 ``straggler_set(correct)``, ``OverlapScore``, ``overlap_zscore(A, B, n)``.
 
 Examples
@@ -57,38 +57,54 @@ def normalise_rows(H: np.ndarray) -> np.ndarray:
     return np.divide(H, norm, out=np.zeros_like(H), where=norm > 0)
 
 
-def _class_rows(H: np.ndarray, labels: np.ndarray, cls) -> np.ndarray:
-    mask = np.asarray(labels) == cls
-    if not np.any(mask):
+def _class_weights(labels: np.ndarray, cls, mask) -> np.ndarray:
+    w = np.asarray(labels) == cls
+    if mask is not None:
+        w = w & np.asarray(mask, dtype=bool)
+    if not np.all(np.any(w, axis=-1)):
         raise ValueError(f"class {cls!r} has no samples")
-    return normalise_rows(H)[..., mask, :]
+    return w.astype(np.float64)
 
 
-def gyration_radius(H: np.ndarray, labels: np.ndarray, cls) -> np.ndarray:
-    """Gyration radius of class ``cls`` on L2-normalised rows; ``H`` ``(..., n, h)`` → ``(...)``."""
-    rows = _class_rows(H, labels, cls)
-    centre = rows.mean(axis=-2, keepdims=True)
-    return np.sqrt(np.mean(np.sum((rows - centre) ** 2, axis=-1), axis=-1))
+def _centroid(Hn: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return np.einsum("...n,...nh->...h", w, Hn) / w.sum(axis=-1)[..., None]
 
 
-def centroid_distance(H: np.ndarray, labels: np.ndarray, cls_a=0, cls_b=1) -> np.ndarray:
-    """Distance of the two class centroids of the L2-normalised rows, ``(...)``."""
-    mu_a = _class_rows(H, labels, cls_a).mean(axis=-2)
-    mu_b = _class_rows(H, labels, cls_b).mean(axis=-2)
-    return np.linalg.norm(mu_a - mu_b, axis=-1)
+def gyration_radius(H: np.ndarray, labels: np.ndarray, cls, mask=None) -> np.ndarray:
+    """Gyration radius of class ``cls`` on L2-normalised rows; ``H`` ``(..., n, h)`` → ``(...)``.
+
+    ``mask`` (``(n,)`` or ``(..., n)``, bool) keeps only some samples (per leading index).
+    """
+    Hn = normalise_rows(H)
+    w = np.broadcast_to(_class_weights(labels, cls, mask), Hn.shape[:-1])
+    sq = np.sum((Hn - _centroid(Hn, w)[..., None, :]) ** 2, axis=-1)
+    return np.sqrt(np.sum(w * sq, axis=-1) / w.sum(axis=-1))
+
+
+def centroid_distance(H: np.ndarray, labels: np.ndarray, cls_a=0, cls_b=1, mask=None) -> np.ndarray:
+    """Distance of the two class centroids of the L2-normalised rows, ``(...)`` (``mask`` as above)."""
+    Hn = normalise_rows(H)
+    wa = np.broadcast_to(_class_weights(labels, cls_a, mask), Hn.shape[:-1])
+    wb = np.broadcast_to(_class_weights(labels, cls_b, mask), Hn.shape[:-1])
+    return np.linalg.norm(_centroid(Hn, wa) - _centroid(Hn, wb), axis=-1)
 
 
 def inversion_epoch(R: np.ndarray, burn_in: int = 20) -> int | None:
-    """First epoch ``t >= burn_in`` with ``R[t+1] >= R[t]``; ``None`` if ``R`` keeps decreasing.
+    """First epoch ``t >= burn_in`` where ``R`` stops decreasing: ``R[t-1] > R[t] <= R[t+1]``.
+
+    ``None`` when there is no such local minimum (``R`` monotone, or only rising and
+    then falling after the burn-in).
 
     >>> inversion_epoch([5, 4, 3, 2, 2.5, 3], burn_in=1)
     3
     >>> inversion_epoch([5, 4, 3, 2], burn_in=1) is None
     True
+    >>> inversion_epoch([1, 2, 3, 2, 1], burn_in=1) is None
+    True
     """
     R = np.asarray(R, dtype=np.float64)
-    for t in range(burn_in, R.shape[0] - 1):
-        if R[t + 1] >= R[t]:
+    for t in range(max(burn_in, 1), R.shape[0] - 1):
+        if R[t - 1] > R[t] <= R[t + 1]:
             return t
     return None
 

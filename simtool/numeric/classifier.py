@@ -28,7 +28,8 @@ Public API
 ``MLPClassifier(widths, activation="tanh", bias=True, *, device=None, dtype=torch.float64)``
 with ``dim``, ``layout``, ``n_classes``, ``forward(θ, X) -> (batch, n, C)``,
 ``hidden(θ, X) -> list of (batch, n, h_l)``, ``preactivations(θ, X)``,
-``risk(θ, X, y)``, ``risk_and_grad(θ, X, y, loss=None)``, ``probabilities(θ, X)``,
+``risk(θ, X, y, loss=None, weights=None)``, ``risk_and_grad(θ, X, y, loss=None, weights=None)``,
+``probabilities(θ, X)``,
 ``sample_theta(batch, *, generator)``; ``default_device()``.
 
 Examples
@@ -154,10 +155,8 @@ class MLPClassifier:
 
     def forward(self, theta: Tensor, X) -> Tensor:
         """Logits ``(batch, n, C)``."""
-        out = None
-        for _, out in self._layers(theta, self.as_inputs(X)):
-            pass
-        return out
+        *_, (_, logits) = self._layers(theta, self.as_inputs(X))
+        return logits
 
     __call__ = forward
 
@@ -178,13 +177,30 @@ class MLPClassifier:
         self.loss.check_targets(y, self.n_classes)
         return y.to(torch.int64)
 
-    def risk(self, theta: Tensor, X, y, loss: SoftmaxCrossEntropy | None = None) -> Tensor:
-        """Mean loss per row, ``(batch,)``."""
-        loss = loss or self.loss
-        return loss.value(self.forward(theta, X), self.as_targets(y)).mean(dim=-1)
+    @staticmethod
+    def _sample_weights(weights, n: int, like: Tensor) -> Tensor:
+        """``(batch or 1, n)`` weights summing to one per row (uniform ``1/n`` when ``None``)."""
+        if weights is None:
+            return torch.full((1, n), 1.0 / n, dtype=like.dtype, device=like.device)
+        w = torch.as_tensor(weights, dtype=like.dtype, device=like.device)
+        w = w.reshape(1, n) if w.dim() == 1 else w
+        total = w.sum(dim=-1, keepdim=True)
+        if bool((total <= 0).any()) or bool((w < 0).any()):
+            raise DataError("sample weights must be non-negative with a positive sum per row")
+        return w / total
 
-    def risk_and_grad(self, theta: Tensor, X, y, loss: SoftmaxCrossEntropy | None = None):
-        """``(risk (batch,), ∇_θ R (batch, D))`` by batched back-propagation."""
+    def risk(self, theta: Tensor, X, y, loss: SoftmaxCrossEntropy | None = None, weights=None) -> Tensor:
+        """Mean (or ``weights``-weighted mean) loss per row, ``(batch,)``."""
+        loss = loss or self.loss
+        values = loss.value(self.forward(theta, X), self.as_targets(y))
+        return (values * self._sample_weights(weights, values.shape[-1], values)).sum(dim=-1)
+
+    def risk_and_grad(self, theta: Tensor, X, y, loss: SoftmaxCrossEntropy | None = None, weights=None):
+        """``(risk (batch,), ∇_θ R (batch, D))`` by batched back-propagation.
+
+        ``weights`` ``(n,)`` or ``(batch, n)``, non-negative, weight the samples of each row
+        (normalised to sum one; a 0/1 mask trains each row on its own subset).
+        """
         loss = loss or self.loss
         X, y = self.as_inputs(X), self.as_targets(y)
         zs, acts = [], []
@@ -192,9 +208,9 @@ class MLPClassifier:
             zs.append(z)
             acts.append(a)
         logits = acts[-1]
-        n = logits.shape[1]
-        risk = loss.value(logits, y).mean(dim=-1)
-        delta = loss.derivative(logits, y) / n
+        w = self._sample_weights(weights, logits.shape[1], logits)
+        risk = (loss.value(logits, y) * w).sum(dim=-1)
+        delta = loss.derivative(logits, y) * w.unsqueeze(-1)
         grad = torch.empty_like(theta)
         inputs = [X if X.dim() == 3 else X.unsqueeze(0).expand(theta.shape[0], *X.shape)] + acts[:-1]
         for layer in reversed(range(self.depth)):

@@ -15,7 +15,7 @@ Public API
 ----------
 ``OPTIMIZERS`` (``sgd``, ``adam``), ``log_spaced_steps(total, count)``,
 ``TrainResult``, ``train(model, theta0, X, y, *, steps, lr, optimizer="sgd",
-batch_size=None, checkpoints=None, record=None, generator=None, weight_decay=0.0)``.
+batch_size=None, checkpoints=None, record=None, generator=None, weight_decay=0.0, weights=None)``.
 
 Examples
 --------
@@ -28,7 +28,7 @@ Examples
 >>> bool((model.risk(res.theta, X, y) < model.risk(theta, X, y)).all())
 True
 >>> log_spaced_steps(100, 5).tolist()
-[0, 3, 10, 32, 100]
+[0, 1, 5, 22, 100]
 """
 
 from __future__ import annotations
@@ -90,12 +90,14 @@ def _minibatch(X: Tensor, y: Tensor, batch: int, size: int, generator) -> tuple[
 def train(model, theta0: Tensor, X, y, *, steps: int, lr, optimizer: str = "sgd",
           batch_size: int | None = None, checkpoints=None,
           record: Callable[[Tensor, int], dict] | None = None, generator: torch.Generator | None = None,
-          weight_decay: float = 0.0, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> TrainResult:
+          weight_decay: float = 0.0, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+          weights=None) -> TrainResult:
     """Train every row of ``theta0`` for ``steps`` updates (see the module docstring).
 
     ``lr`` is a float or a ``(batch,)`` tensor; ``batch_size=None`` is full batch
     (``optimizer="sgd"`` is then plain gradient descent).  ``weight_decay`` adds
-    ``weight_decay · θ`` to the gradient (L2, coupled, also for Adam).
+    ``weight_decay · θ`` to the gradient (L2, coupled, also for Adam).  ``weights``
+    (``(n,)`` or ``(batch, n)``, full batch only) weight the samples of each row.
     """
     if optimizer not in OPTIMIZERS:
         raise SimtoolError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
@@ -105,6 +107,8 @@ def train(model, theta0: Tensor, X, y, *, steps: int, lr, optimizer: str = "sgd"
     n = X.shape[-2]
     if batch_size is not None and not 1 <= batch_size <= n:
         raise SimtoolError(f"batch_size must be in 1..{n}, got {batch_size}")
+    if weights is not None and batch_size not in (None, n):
+        raise SimtoolError("sample weights are supported for full-batch training only")
     lr_t = torch.as_tensor(lr, dtype=theta.dtype, device=theta.device).reshape(-1, 1).expand(batch, 1)
     checkpoints = np.asarray(checkpoints if checkpoints is not None else [0, steps], dtype=np.int64)
     wanted = set(checkpoints.tolist())
@@ -124,7 +128,7 @@ def train(model, theta0: Tensor, X, y, *, steps: int, lr, optimizer: str = "sgd"
             save(0)
         for step in range(1, steps + 1):
             Xb, yb = (X, y) if batch_size is None or batch_size == n else _minibatch(X, y, batch, batch_size, generator)
-            _, grad = model.risk_and_grad(theta, Xb, yb)
+            _, grad = model.risk_and_grad(theta, Xb, yb, weights=weights)
             if weight_decay:
                 grad = grad + weight_decay * theta
             if optimizer == "adam":

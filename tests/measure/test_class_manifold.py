@@ -57,10 +57,27 @@ def test_zero_rows_stay_zero():
 
 
 def test_inversion_epoch_respects_burn_in():
-    R = np.array([3.0, 3.5, 2.0, 1.0, 0.5, 0.6, 0.7])
-    assert inversion_epoch(R, burn_in=0) == 0
-    assert inversion_epoch(R, burn_in=1) == 4
-    assert inversion_epoch(R[:5], burn_in=1) is None
+    R = np.array([3.0, 2.0, 2.5, 1.0, 0.5, 0.6, 0.7])
+    assert inversion_epoch(R, burn_in=0) == 1
+    assert inversion_epoch(R, burn_in=2) == 4
+    assert inversion_epoch(R[:5], burn_in=2) is None
+    # rising at the burn-in is not an inversion
+    assert inversion_epoch(np.array([1.0, 2.0, 3.0, 4.0]), burn_in=1) is None
+
+
+def test_mask_equals_subset():
+    rng = np.random.default_rng(5)
+    H = rng.normal(size=(3, 16, 4))
+    labels = rng.integers(0, 2, size=16)
+    mask = rng.uniform(size=(3, 16)) < 0.7
+    mask[:, :2] = True
+    labels[:2] = [0, 1]
+    R = gyration_radius(H, labels, 1, mask=mask)
+    D = centroid_distance(H, labels, mask=mask)
+    for b in range(3):
+        k = mask[b]
+        assert abs(R[b] - gyration_radius(H[b, k], labels[k], 1)) < MEASURE_ROUNDOFF
+        assert abs(D[b] - centroid_distance(H[b, k], labels[k])) < MEASURE_ROUNDOFF
 
 
 def test_stragglers():

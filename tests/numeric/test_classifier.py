@@ -135,3 +135,14 @@ def test_unknown_optimizer():
     model, theta, X, y = _problem((3, 2), "tanh")
     with pytest.raises(SimtoolError, match="unknown optimizer 'lbfgs'; choose one of sgd, adam"):
         train(model, theta, X, y, steps=1, lr=0.1, optimizer="lbfgs")
+
+
+def test_mask_weights_equal_training_on_the_subset():
+    model, theta, X, y = _problem((3, 5, 3), "tanh", n=12, batch=2)
+    mask = torch.zeros(2, 12, dtype=torch.float64)
+    mask[0, :7] = 1.0
+    mask[1, 4:] = 1.0
+    res = train(model, theta, X, y, steps=10, lr=0.3, weights=mask)
+    for row, keep in ((0, slice(0, 7)), (1, slice(4, 12))):
+        sub = train(model, theta[row:row + 1], X[keep], y[keep], steps=10, lr=0.3)
+        assert torch.max(torch.abs(res.theta[row] - sub.theta[0])) < BATCH_VS_SINGLE
