@@ -29,7 +29,7 @@ Public API
 with ``dim``, ``layout``, ``n_classes``, ``forward(θ, X) -> (batch, n, C)``,
 ``hidden(θ, X) -> list of (batch, n, h_l)``, ``preactivations(θ, X)``,
 ``risk(θ, X, y, loss=None, weights=None)``, ``risk_and_grad(θ, X, y, loss=None, weights=None)``,
-``probabilities(θ, X)``,
+``jacobian(θ, X) -> (batch, n, C, D)``, ``probabilities(θ, X)``,
 ``sample_theta(batch, *, generator)``; ``default_device()``.
 
 Examples
@@ -167,6 +167,14 @@ class MLPClassifier:
     def preactivations(self, theta: Tensor, X) -> list[Tensor]:
         """Pre-activations ``z_l`` of the hidden layers (their signs are ReLU patterns)."""
         return [z for z, _ in self._layers(theta, self.as_inputs(X))][:-1]
+
+    def jacobian(self, theta: Tensor, X) -> Tensor:
+        """Per-sample Jacobian of the logits, ``∂f_c(θ, x_i)/∂θ``, shape ``(batch, n, C, D)`` (``torch.func``)."""
+        X = self.as_inputs(X)
+        func = torch.func
+        if X.dim() == 2:
+            return func.vmap(func.jacrev(lambda t: self.forward(t.unsqueeze(0), X)[0]))(theta)
+        return func.vmap(func.jacrev(lambda t, x: self.forward(t.unsqueeze(0), x.unsqueeze(0))[0]))(theta, X)
 
     def probabilities(self, theta: Tensor, X) -> Tensor:
         """Softmax of the logits, ``(batch, n, C)``."""

@@ -48,3 +48,12 @@ def test_loss_curve_measures():
     assert time_to_fraction(steps, loss, q=0.5) == 1
     assert plateau_fraction(loss, rel=0.01) == 0.25
     assert completion_step(steps, [0.3, 0.2, 0.1, 0.05], tol=0.01) is None
+
+
+def test_measure_imports_neither_rich_nor_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, simtool.measure; print('rich' in sys.modules, 'torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

@@ -146,3 +146,16 @@ def test_mask_weights_equal_training_on_the_subset():
     for row, keep in ((0, slice(0, 7)), (1, slice(4, 12))):
         sub = train(model, theta[row:row + 1], X[keep], y[keep], steps=10, lr=0.3)
         assert torch.max(torch.abs(res.theta[row] - sub.theta[0])) < BATCH_VS_SINGLE
+
+
+@pytest.mark.parametrize("per_row", [False, True])
+def test_jacobian_matches_autograd_loop(per_row):
+    model, theta, X, _ = _problem((3, 4, 3, 2), "tanh", n=5, batch=2)
+    if per_row:
+        X = torch.stack([X, 2.0 * X])
+    J = model.jacobian(theta, X)
+    assert J.shape == (2, 5, 2, model.dim)
+    for row in range(2):
+        x = X[row] if per_row else X
+        ref = torch.autograd.functional.jacobian(lambda t, x=x: model.forward(t.unsqueeze(0), x)[0], theta[row])
+        assert torch.max(torch.abs(J[row] - ref)) < BATCH_VS_SINGLE
