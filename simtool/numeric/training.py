@@ -111,17 +111,26 @@ def train(model, theta0: Tensor, X, y, *, steps: int, lr, optimizer: str = "sgd"
         raise SimtoolError("sample weights are supported for full-batch training only")
     lr_t = torch.as_tensor(lr, dtype=theta.dtype, device=theta.device).reshape(-1, 1).expand(batch, 1)
     checkpoints = np.asarray(checkpoints if checkpoints is not None else [0, steps], dtype=np.int64)
+    checkpoints = np.unique(checkpoints[(checkpoints >= 0) & (checkpoints <= steps)])
     wanted = set(checkpoints.tolist())
-    records: dict[str, list] = {}
+    records: dict[str, np.ndarray] = {}
     alive = torch.ones(batch, dtype=torch.bool, device=theta.device)
     m = torch.zeros_like(theta)
     v = torch.zeros_like(theta)
 
+    n_saved = [0]
+
     def save(step: int) -> None:
+        # preallocated (T, …) buffers: appending many small long-lived arrays between the large
+        # transient ones of each step fragments the heap (RSS grew by MBs per checkpoint)
         if record is None:
             return
         for name, value in record(theta, step).items():
-            records.setdefault(name, []).append(torch.as_tensor(value).detach().cpu().numpy())
+            value = torch.as_tensor(value).detach().cpu().numpy()
+            if name not in records:
+                records[name] = np.empty((len(wanted), *value.shape), dtype=value.dtype)
+            records[name][n_saved[0]] = value
+        n_saved[0] += 1
 
     with torch.no_grad():
         if 0 in wanted:
@@ -145,5 +154,4 @@ def train(model, theta0: Tensor, X, y, *, steps: int, lr, optimizer: str = "sgd"
             theta = torch.where(ok.unsqueeze(1), new, theta)
             if step in wanted:
                 save(step)
-    stacked = {name: np.stack(vals) for name, vals in records.items()}
-    return TrainResult(checkpoints[checkpoints <= steps], theta, stacked, alive.cpu().numpy())
+    return TrainResult(checkpoints, theta, records, alive.cpu().numpy())
