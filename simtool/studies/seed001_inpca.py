@@ -53,11 +53,11 @@ QUESTION = ("Do the prediction-space trajectories of many MLPs (architectures x 
             "separate trajectories more than optimiser or seed; do sloppy inputs lower the dimension?")
 
 FULL = {
-    "n_train": 1000, "n_probe": 500, "steps": 2000, "checkpoints": 30, "seeds_per_group": 4,
+    "n_train": 1000, "n_probe": 500, "steps": 1000, "checkpoints": 30, "seeds_per_group": 4,
     "architectures": {"w32d1": [32], "w32d2": [32, 32], "w128d1": [128]},
     "optimisers": {"sgd": {"lr": 0.1, "batch_size": 32}, "adam": {"lr": 0.001, "batch_size": 32}},
-    "sloppy": {"decays": [0.001, 0.5], "n_train": 1000, "width": 32, "seeds": 8, "steps": 1500},
-    "n_boot": 200,
+    "sloppy": {"decays": [0.001, 0.5], "n_train": 1000, "width": 32, "seeds": 8, "steps": 1000},
+    "n_boot": 100,
 }
 SMOKE = {
     "n_train": 200, "n_probe": 60, "steps": 60, "checkpoints": 8, "seeds_per_group": 2,
