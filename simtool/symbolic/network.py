@@ -36,6 +36,7 @@ import sympy
 
 from ..errors import ArchitectureError
 from .activation import Activation
+from .architecture import Role
 
 __all__ = ["TwoLayerNet", "MAX_WIDTH", "check_width"]
 
@@ -177,6 +178,33 @@ class TwoLayerNet:
         example = ", ".join(self.names[: min(len(self.names), 2 * self.unit_size)])
         raise ArchitectureError(f"unknown parameter {name!r}; names look like {example}, …")
 
+    # -- the Network protocol (simtool.symbolic.architecture) -------------------
+    @cached_property
+    def roles(self) -> tuple[Role, ...]:
+        """Role of each coordinate: ``a_k`` is the output weight from unit ``k``."""
+        out: list[Role] = []
+        for k in range(1, self.width + 1):
+            out.append(Role(2, "weight", 1, k))
+            out.extend(Role(1, "weight", k, i) for i in range(1, self.input_dim + 1))
+            if self.bias:
+                out.append(Role(1, "bias", k, None))
+        if self.output_bias:
+            out.append(Role(2, "bias", 1, None))
+        return tuple(out)
+
+    @property
+    def layer_widths(self) -> tuple[int, ...]:
+        """``(d, m, 1)``."""
+        return (self.input_dim, self.width, 1)
+
+    @property
+    def activations(self) -> tuple[Activation, ...]:
+        return (self.activation,)
+
+    @property
+    def hidden_bias(self) -> bool:
+        return self.bias
+
     # -- symbols ------------------------------------------------------------
     @cached_property
     def symbols(self) -> tuple[sympy.Symbol, ...]:
@@ -211,6 +239,11 @@ class TwoLayerNet:
     def with_width(self, width: int) -> TwoLayerNet:
         """Same architecture and activation, another width (used by reductions)."""
         return TwoLayerNet(width, self.activation, self.input_dim, self.bias, self.output_bias)
+
+    def with_hidden_widths(self, widths) -> TwoLayerNet:
+        """The Network-protocol spelling of :meth:`with_width` (one hidden layer)."""
+        (width,) = widths
+        return self.with_width(width)
 
     def describe(self) -> str:
         parts = [f"width {self.width}", f"σ = {self.activation.name}", f"d = {self.input_dim}"]
