@@ -150,7 +150,8 @@ def test_two_layer_fast_provider_equals_generic_construction(act, width, kw):
     assert {(e.id, e.dim) for e in fast.elements} != set() and fast.count == generic.count
 
 
-@pytest.mark.parametrize("act,counts", [("tanh", [2, 6, 24, 116]), ("sigmoid", [1, 2, 5, 15]), ("cos", [2, 7, 31, 164])])
+@pytest.mark.parametrize("act,counts", [("tanh", [2, 6, 24, 116]), ("sigmoid", [1, 2, 5, 15]),
+                                        ("cos", [2, 7, 31, 164])])
 def test_one_hidden_layer_deep_net_has_the_two_layer_counts(act, counts):
     """Golden values: Dowling A007405, Bell A000110 and the even-σ sequence."""
     got = [build_fix_lattice(DeepNet((m,), _A(act)), prove=False).count for m in range(1, 5)]

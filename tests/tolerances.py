@@ -19,3 +19,7 @@ INPCA_RECONSTRUCTION = 1e-10
 MEASURE_ROUNDOFF = 1e-12
 #: relative error of a sample variance from ~3000 Gaussian draws (sd ≈ 2.6 %; this is ~5 sd)
 SAMPLE_VARIANCE_REL = 0.15
+#: two different adaptive integrators at rtol ≤ 1e-10 agree to this (relative)
+INTEGRATORS_AGREE = 1e-6
+#: a hand-written float64 kernel against the torch.func oracle (same math, other order)
+KERNEL_VS_ORACLE = 1e-12
