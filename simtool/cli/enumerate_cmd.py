@@ -148,6 +148,13 @@ def _print_generic(args, net, group, prove: bool) -> int:
         sys.stdout.write("\n")
     else:
         print_fix_lattice(lat, classes_only=args.up_to_symmetry, hasse=args.hasse)
+        from ..symbolic.network import TwoLayerNet
+
+        if prove and isinstance(net, TwoLayerNet):
+            from ..symbolic.unit_facts import enumerate_hints
+
+            for line in enumerate_hints(net, lat.group.order):
+                print(line)
     return 0
 
 
@@ -259,7 +266,7 @@ def run(args: argparse.Namespace) -> int:
 
             print_beyond(*beyond)
         elif prove:
-            from ..symbolic.invariant_search import beyond_symmetry_hint
+            from ..symbolic.unit_facts import enumerate_hints as beyond_symmetry_hint
 
             for line in beyond_symmetry_hint(net, lat.symmetries.group_order):
                 print(line)
