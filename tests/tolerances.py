@@ -15,6 +15,12 @@ BATCH_VS_SINGLE = 1e-12
 ORDER_SLACK = 0.3
 #: central finite differences (step 1e-6) against exact Jacobian-vector products
 FINITE_DIFFERENCE = 1e-8
+#: InPCA: the full signed embedding reproduces the distance matrix to this (issue 11 bar)
+INPCA_RECONSTRUCTION = 1e-10
+#: float64 identities of the measurement functions (a few ulps of O(1) quantities)
+MEASURE_ROUNDOFF = 1e-12
+#: relative error of a sample variance from ~3000 Gaussian draws (sd ≈ 2.6 %; this is ~5 sd)
+SAMPLE_VARIANCE_REL = 0.15
 #: two different adaptive integrators at rtol ≤ 1e-10 agree to this (relative)
 INTEGRATORS_AGREE = 1e-6
 #: a hand-written float64 kernel against the torch.func oracle (same math, other order)

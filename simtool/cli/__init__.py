@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "survey": ("survey_cmd", "search invariant subspaces beyond symmetry across the activation registry"),
     "inspect": ("inspect_cmd", "symmetries and invariant manifolds of your own torch.nn.Module (torch.fx)"),
     "verify": ("verify_cmd", "run the theorem catalogue (or your theorems) and exit 1 on any unexpected verdict"),
+    "experiment": ("experiment_cmd", "run a companion experiment (InPCA, inversion, network manifold, deep manifold)"),
 }
 
 
