@@ -166,9 +166,7 @@ def _select(args, net):
 
     if not isinstance(net, TwoLayerNet):
         from ..symbolic.fixlattice import build_fix_lattice
-        from .enumerate_cmd import MAX_DEEP_ELEMENTS, _refuse_large_deep
-
-        _refuse_large_deep(argparse.Namespace(up_to_symmetry=args.up_to_symmetry, count_only=False), net)
+        from .enumerate_cmd import MAX_DEEP_ELEMENTS
         prove = not args.no_proofs and all(a.analytic for a in net.activations)
         lat = build_fix_lattice(net, prove=prove, limit=MAX_DEEP_ELEMENTS)
         return lat, _chosen(args, lat)

@@ -104,7 +104,6 @@ def _run_deep(args) -> int:
         raise ProofError(f"activation {bad.name!r} is not analytic ({bad.properties.analytic_proof}); invariance "
                          "proofs need a C¹ gradient field. Pass --allow-nonsmooth or --no-proofs")
     prove = not args.no_proofs and not args.count_only and smooth
-    _refuse_large_deep(args, net)
     if not args.count_only:
         return _print_generic(args, net, None, prove)
     lat = build_fix_lattice(net, prove=False, limit=_deep_limit(args))
@@ -182,33 +181,6 @@ def _deep_limit(args) -> int:
     from ..symbolic.fix_closure import MAX_LATTICE_ELEMENTS
 
     return MAX_LATTICE_ELEMENTS if (args.up_to_symmetry or args.count_only) else MAX_DEEP_ELEMENTS
-
-
-def _refuse_large_deep(args, net) -> None:
-    """Refuse up front when a rigorous lower bound already exceeds what would be listed.
-
-    Each hidden layer's own subgroup ``G_l`` acts on its rows, biases and the next
-    layer's columns exactly as the two-layer group acts on units, so its ``Fix``
-    subspaces — as many as the two-layer count for width ``n_l`` — are distinct
-    elements of the deep lattice: ``count ≥ max_l count(n_l)``.
-    """
-    from ..errors import TooLargeError
-    from ..symbolic.activation import Parity
-    from ..symbolic.counting import count_elements
-
-    bound = 0
-    for n, act in zip(net.widths, net.activations):
-        kind = {Parity.ODD: "odd", Parity.EVEN: "even"}.get(act.parity, "perm")
-        if n <= MAX_COUNT_WIDTH:
-            bound = max(bound, count_elements(kind, n))
-        else:
-            bound = max(bound, 10**6)
-    limit = _deep_limit(args)
-    if bound > limit:
-        hint = "use --up-to-symmetry (classes only) or smaller widths" if limit == MAX_DEEP_ELEMENTS else \
-            "use smaller widths"
-        raise TooLargeError(f"{net.describe()} has at least {bound:,} symmetry-induced SIMs (one hidden layer's "
-                            f"own lattice); the limit is {limit:,}: {hint}")
 
 
 def _build_net(args):

@@ -138,9 +138,7 @@ def run(args: argparse.Namespace) -> int:
             lat = enumerate_lattice(net, prove=False)
         else:
             from ..symbolic.fixlattice import build_fix_lattice
-            from .enumerate_cmd import MAX_DEEP_ELEMENTS, _refuse_large_deep
-
-            _refuse_large_deep(argparse.Namespace(up_to_symmetry=False, count_only=False), net)
+            from .enumerate_cmd import MAX_DEEP_ELEMENTS
             lat = build_fix_lattice(net, prove=False, limit=MAX_DEEP_ELEMENTS)
         try:
             element = lat.element(args.element.strip())
