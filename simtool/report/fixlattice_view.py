@@ -14,7 +14,7 @@ from typing import Any
 
 from ..symbolic.fixlattice import FixLattice
 from ..symbolic.subspace import linear_form_text
-from .lattice_view import RICH_ROWS, _plain_table, _status
+from .lattice_view import RICH_ROWS, _plain_table, _status, plain_tables
 
 __all__ = ["fix_lattice_json", "print_fix_lattice"]
 
@@ -117,7 +117,7 @@ def print_fix_lattice(lat: FixLattice, *, classes_only: bool = False, hasse: str
                          e.class_id, e.invariance.status,
                          " ".join(cov[:3]) + (f" +{len(cov) - 3}" if len(cov) > 3 else "")])
         right = {"dim", "fiber"}
-    if len(rows) > RICH_ROWS:
+    if len(rows) > RICH_ROWS or plain_tables(con):
         _plain_table(con, title, headers, rows, right)
     else:
         t = Table(title=title, box=box.SIMPLE_HEAD,

@@ -83,6 +83,12 @@ def _eq_text(names, row) -> str:
 RICH_ROWS = 300
 
 
+def plain_tables(con) -> bool:
+    """Plain aligned text instead of a rich table: when output is not a terminal (pipes, files,
+    CI logs: no ANSI codes, no wrapping), and rich's ~1 ms per row would dominate the run."""
+    return not con.is_terminal
+
+
 def _plain_table(con, title: str, headers: list[str], rows: list[list[str]], right: set[str]) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
 
@@ -117,7 +123,7 @@ def print_lattice(lat: Lattice, *, classes_only: bool = False, hasse: str | None
         headers = ["class", "dim", "orbit size", "red. width", "invariance", "representative"]
         rows = [[c.id, str(c.dim), f"{c.orbit_size:,}", str(c.reduced_width), c.invariance.status, c.description]
                 for c in lat.classes]
-        if len(rows) > RICH_ROWS:
+        if len(rows) > RICH_ROWS or plain_tables(con):
             _plain_table(con, title, headers, rows, {"dim", "orbit size", "red. width"})
             t = None
         else:
@@ -127,7 +133,7 @@ def print_lattice(lat: Lattice, *, classes_only: bool = False, hasse: str | None
                              no_wrap=col != "representative")
             for r in rows:
                 t.add_row(*r[:4], _status(r[4]), r[5])
-    elif len(lat.elements) > RICH_ROWS:
+    elif len(lat.elements) > RICH_ROWS or plain_tables(con):
         rows = []
         for e in lat.elements:
             cov = e.covers
