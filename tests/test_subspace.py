@@ -48,10 +48,12 @@ def test_basis_satisfies_equations_and_key_is_canonical(data, draw):
     assert Subspace.span(cols, s.basis()) == s
 
 
-@given(matrices(), matrices())
-def test_meet_is_greatest_lower_bound(a, b):
-    if a[0] != b[0]:
-        return
+same_ambient = st.integers(1, 5).flatmap(lambda n: st.tuples(matrices(cols=st.just(n)), matrices(cols=st.just(n))))
+
+
+@given(same_ambient)
+def test_meet_is_greatest_lower_bound(pair):
+    a, b = pair  # one ambient dimension drawn once: no example is discarded
     s, t = Subspace.from_equations(a[0], a[1]), Subspace.from_equations(b[0], b[1])
     m = s & t
     assert s.contains(m) and t.contains(m)

@@ -36,10 +36,16 @@ def add_parser(subparsers, name: str, summary: str) -> None:
         "invariant manifolds Fix(H) and prove each invariant by the exact tangency test.",
         epilog="Parameter names: a1, w1, b1, a2, … for d = 1; w1_1, w1_2, … for d > 1; c = output bias.",
     )
-    p.add_argument("--width", required=True, metavar="N", help="number of hidden units m (≥ 1)")
+    arch = p.add_mutually_exclusive_group(required=True)
+    arch.add_argument("--width", metavar="N", help="two-layer net: number of hidden units m (≥ 1)")
+    arch.add_argument("--widths", metavar="N1,N2,…",
+                      help="deep fully-connected net with these hidden widths, e.g. 3,3 (parameters "
+                      "w{layer}_{neuron}_{input}, b{layer}_{neuron}, c)")
     p.add_argument("--activation", default=DEFAULT_ACTIVATION, metavar="NAME|EXPR",
                    help=f"registry name or an expression in z such as 'z + z**3/3' (default: {DEFAULT_ACTIVATION}; "
                    "see `simtool activations`)")
+    p.add_argument("--activations", metavar="NAME,NAME,…",
+                   help="with --widths: one activation per hidden layer (comma-separated names)")
     p.add_argument("--input-dim", default="1", metavar="D", help="input dimension d (default: 1)")
     p.add_argument("--no-bias", action="store_true", help="hidden units without biases b_k")
     p.add_argument("--output-bias", action="store_true", help="add an output bias c")
@@ -53,6 +59,66 @@ def add_parser(subparsers, name: str, summary: str) -> None:
     p.add_argument("--allow-nonsmooth", action="store_true",
                    help="enumerate for a non-analytic σ (relu, …) although invariance cannot be proved")
     p.set_defaults(run=run)
+
+
+def _build_deep(args):
+    from ..errors import ActivationError
+    from ..symbolic.activation import get_activation
+    from ..symbolic.deep import DeepNet, parse_widths
+    from ..symbolic.network import check_width
+
+    widths = parse_widths(args.widths)
+    d = check_width(args.input_dim, what="input dimension", limit=10_000)
+    if args.activations is not None:
+        names = [a.strip() for a in args.activations.split(",")]
+        if len(names) != len(widths):
+            raise ActivationError(f"--activations gives {len(names)} activation(s) for {len(widths)} hidden "
+                                  f"layer(s) ({args.widths}); give one per layer")
+        acts = tuple(get_activation(n) for n in names)
+    else:
+        acts = get_activation(args.activation)
+    return DeepNet(widths, acts, d, bias=not args.no_bias, output_bias=args.output_bias)
+
+
+def _run_deep(args) -> int:
+    from ..symbolic.fixlattice import build_fix_lattice
+
+    net = _build_deep(args)
+    if args.hasse and (args.up_to_symmetry or args.count_only):
+        raise ArchitectureError("--hasse needs the full lattice (drop --up-to-symmetry/--count-only)")
+    if args.hasse and not args.hasse.lower().endswith((".dot", ".gv", ".svg", ".png")):
+        raise ArchitectureError(f"--hasse {args.hasse!r}: use a .dot, .svg or .png file name")
+    smooth = all(a.analytic for a in net.activations)
+    if not args.count_only and not args.no_proofs and not smooth and not args.allow_nonsmooth:
+        bad = next(a for a in net.activations if not a.analytic)
+        raise ProofError(f"activation {bad.name!r} is not analytic ({bad.properties.analytic_proof}); invariance "
+                         "proofs need a C¹ gradient field. Pass --allow-nonsmooth or --no-proofs")
+    prove = not args.no_proofs and not args.count_only and smooth
+    lat = build_fix_lattice(net, prove=prove)
+    if args.count_only:
+        out = {"widths": list(net.widths), "activations": [a.name for a in net.activations],
+               "group_order": lat.group.order, "relative_to": lat.relative_to,
+               "count": lat.count, "count_up_to_symmetry": lat.count_up_to_symmetry}
+        if args.json:
+            json.dump(out, sys.stdout)
+            sys.stdout.write("\n")
+        else:
+            print(f"{net.describe()}; symmetry group of order {lat.group.order:,} ({lat.relative_to})")
+            print(f"symmetry-induced SIMs: {lat.count:,}  (enumerated from the group)")
+            print(f"up to symmetry:        {lat.count_up_to_symmetry:,}")
+        return 0
+    if args.hasse:
+        from ..report.hasse import write_hasse
+
+        write_hasse(lat, args.hasse)
+    from ..report.fixlattice_view import fix_lattice_json, print_fix_lattice
+
+    if args.json:
+        json.dump(fix_lattice_json(lat, classes_only=args.up_to_symmetry), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print_fix_lattice(lat, classes_only=args.up_to_symmetry, hasse=args.hasse)
+    return 0
 
 
 def _build_net(args):
@@ -74,6 +140,10 @@ def run(args: argparse.Namespace) -> int:
     from ..symbolic.lattice import enumerate_classes, enumerate_lattice, lattice_kind
     from ..symbolic.symmetry import derive_symmetries
 
+    if args.widths is not None:
+        return _run_deep(args)
+    if args.activations is not None:
+        raise ArchitectureError("--activations needs --widths (a two-layer net has one activation)")
     net = _build_net(args)
     if args.hasse and (args.up_to_symmetry or args.count_only):
         raise ArchitectureError("--hasse needs the full lattice (drop --up-to-symmetry/--count-only)")

@@ -13,7 +13,7 @@ from .structure import Block, Kind, UnitStructure, enumerate_structures
 from .subspace import Subspace
 from .symmetry import SignedPermutation, SymmetryReport, derive_symmetries, group_elements, unit_flip, unit_permutation
 from .tangency import concrete_residuals, formal_residuals, prove_invariant
-from .zero import is_identically_zero, provably_nonzero, refute_at_rationals
+from .zero import certified_nonzero, decide_identity, is_identically_zero, provably_nonzero, refute_at_rationals
 
 __all__ = [
     "REGISTRY", "Z", "Activation", "ActivationProperties", "Parity", "get_activation", "parse_expression",
@@ -26,5 +26,5 @@ __all__ = [
     "Subspace",
     "SignedPermutation", "SymmetryReport", "derive_symmetries", "group_elements", "unit_flip", "unit_permutation",
     "concrete_residuals", "formal_residuals", "prove_invariant",
-    "is_identically_zero", "provably_nonzero", "refute_at_rationals",
+    "certified_nonzero", "decide_identity", "is_identically_zero", "provably_nonzero", "refute_at_rationals",
 ]

@@ -10,7 +10,7 @@ property carries a short proof or an exact refutation:
 * positive homogeneity degree ``p``: σ(λz) = λ^p σ(z) for all λ > 0;
 * polynomial degree; exponential type ``κ``: σ(z + β) = e^{κβ} σ(z) for all β.
 
-Identities go through :func:`~simtool.symbolic.activation_parse.decide_identity`:
+Identities go through :func:`~simtool.symbolic.zero.decide_identity`:
 sympy's canonical form, a certified non-zero value at a rational point (a
 refutation, found before any simplification), ``expand``, ``cancel``, ``simplify``.
 Kinked σ (Abs/Max/Min) are split into their analytic branches between kinks.

@@ -18,8 +18,8 @@ too large to evaluate exactly, expressions without ``z``, and expressions not de
 on all of :math:`\mathbb{R}` (math.md §1): ``log``, ``sqrt``, division and fractional
 powers need arguments proved positive, non-negative or non-zero (:func:`decide_sign`).
 
-The exact deciders shared with :mod:`simtool.symbolic.activation` live here too:
-:func:`certified_nonzero` for constants, :func:`decide_identity` for ``e ≡ 0``.
+The exact deciders (``certified_nonzero``, ``decide_identity``, …) live in
+:mod:`simtool.symbolic.zero`, the one module of exact decisions.
 
 Examples
 --------
@@ -41,18 +41,16 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from functools import lru_cache
-from itertools import islice
 from types import MappingProxyType
 
 import sympy
-from sympy.core.evalf import PrecisionExhausted
 
 from ..errors import ActivationError
 
-__all__ = ["Z", "parse_expression", "decide_sign", "certified_nonzero", "decide_identity",
+__all__ = ["Z", "parse_expression", "decide_sign",
            "FUNCTIONS", "CONSTANTS", "MAX_LENGTH", "MAX_EXPONENT", "SAMPLE_POINTS"]
 
 #: the variable of every activation expression
@@ -122,63 +120,6 @@ def decide_sign(u: sympy.Expr, relation: str) -> tuple[bool | None, sympy.Ration
         value = u.xreplace({Z: q})
         if value.is_finite is not False and getattr(value, attr) is False:
             return False, q
-    return None, None
-
-
-def certified_nonzero(c: sympy.Expr) -> bool:
-    """``True`` only if the constant ``c`` is provably non-zero.
-
-    Rationals are decided exactly; other constants by sympy's adaptive-precision
-    ``evalf(30, strict=True)``, which raises rather than return uncertain digits.
-
-    >>> certified_nonzero(sympy.tanh(1) - sympy.Rational(3, 4)), certified_nonzero(Z)
-    (True, False)
-    """
-    c = sympy.S(c)
-    if c.free_symbols or c.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
-        return False
-    if c.is_Rational:
-        return c != 0
-    try:
-        value = c.evalf(30, strict=True)
-    except (PrecisionExhausted, TypeError, ValueError):
-        return False
-    return bool(value.is_Number and value != 0)
-
-
-_CHEAP = (("expand", sympy.expand), ("cancel", lambda x: sympy.cancel(sympy.together(x))))
-_COSTLY = (("rewriting in exp and cancel", lambda x: sympy.cancel(x.rewrite(sympy.exp))),
-           ("simplify", sympy.simplify))
-
-
-def decide_identity(e: sympy.Expr, points: Iterable[dict]) -> tuple[bool | None, object]:
-    """``(True, how)`` if ``e ≡ 0``, ``(False, point)`` if refuted, else ``(None, None)``.
-
-    Cheapest first: sympy's canonical form; the first two substitution ``points`` (a
-    point refutes when the value there is :func:`certified_nonzero`); ``expand`` and
-    ``cancel``; the other points; ``rewrite(exp)`` + ``cancel``; ``simplify``.
-
-    >>> decide_identity(sympy.sin(-Z) + sympy.sin(Z), [])
-    (True, "sympy's automatic canonical form")
-    >>> decide_identity(1/(1 + sympy.exp(Z)) + 1/(1 + sympy.exp(-Z)) - 1, [{Z: 1}])
-    (True, 'cancel')
-    >>> decide_identity(sympy.cos(Z) - 1, [{Z: 0}, {Z: 1}])
-    (False, {z: 1})
-    """
-    if e == 0:
-        return True, "sympy's automatic canonical form"
-    points = iter(points)
-    for stage in (islice(points, 2), _CHEAP, points, _COSTLY):
-        for item in stage:
-            if isinstance(item, dict):
-                if certified_nonzero(e.xreplace(item)):
-                    return False, item
-                continue
-            try:
-                if item[1](e) == 0:
-                    return True, item[0]
-            except (sympy.PolynomialError, NotImplementedError, TypeError, ValueError):
-                continue
     return None, None
 
 

@@ -14,7 +14,8 @@ import functools
 import sympy
 
 from . import activation_parse as _parse
-from .activation_parse import SAMPLE_POINTS, Z, certified_nonzero, decide_identity
+from .activation_parse import SAMPLE_POINTS, Z
+from .zero import certified_nonzero, decide_identity
 
 __all__ = ["Parity"]
 

@@ -255,6 +255,8 @@ class DeepNet:
         """Same activations, biases and input dimension; other hidden widths."""
         return DeepNet(tuple(widths), self.activations, self.input_dim, self.bias, self.output_bias)
 
+    with_hidden_widths = with_widths
+
     def describe(self) -> str:
         acts = self.activations
         act = acts[0].name if len(set(acts)) == 1 else ",".join(a.name for a in acts)

@@ -240,6 +240,11 @@ class TwoLayerNet:
         """Same architecture and activation, another width (used by reductions)."""
         return TwoLayerNet(width, self.activation, self.input_dim, self.bias, self.output_bias)
 
+    def with_hidden_widths(self, widths) -> TwoLayerNet:
+        """The Network-protocol spelling of :meth:`with_width` (one hidden layer)."""
+        (width,) = widths
+        return self.with_width(width)
+
     def describe(self) -> str:
         parts = [f"width {self.width}", f"σ = {self.activation.name}", f"d = {self.input_dim}"]
         parts.append("hidden biases" if self.bias else "no hidden biases")

@@ -17,7 +17,7 @@ import networkx as nx
 from .subspace import Subspace
 from .symmetry import SignedPermutation, SymmetryReport, group_elements
 
-__all__ = ["closure_lattice", "hasse_by_containment", "orbit_partition", "image_subspace"]
+__all__ = ["closure_lattice", "closure_of_group", "hasse_by_containment", "orbit_partition", "image_subspace"]
 
 
 def closure_lattice(report: SymmetryReport) -> set[Subspace]:
@@ -82,3 +82,25 @@ def orbit_partition(report: SymmetryReport, subspaces: set[Subspace]) -> list[se
         left -= orbit
         orbits.append(orbit)
     return orbits
+
+
+def closure_of_group(group) -> set[Subspace]:
+    """``{Fix(H)}`` of any :class:`~simtool.symbolic.group.SymmetryGroup` (brute force).
+
+    Closes ``{Fix(g)}`` over *every* element ``g`` (listed by Schreier–Sims) under
+    intersection, with exact RREF subspaces; the oracle of
+    :mod:`~simtool.symbolic.fix_closure`.
+    """
+    fixes = {g.fixed_subspace() for g in group.elements()}
+    closed = set(fixes)
+    frontier = set(fixes)
+    while frontier:
+        new = set()
+        for a in frontier:
+            for b in fixes:
+                c = a & b
+                if c not in closed:
+                    new.add(c)
+        closed |= new
+        frontier = new
+    return closed
