@@ -21,10 +21,11 @@ float decision).  The decision itself is float evidence: :class:`NumericRank` ke
 the singular values, the threshold, the gap at the cut and a confidence word.  A rank
 deficit says nothing about invariance of a set (math.md §2 trap).
 
-Any model works that offers :class:`FieldModel`: ``dim``, ``input_dim`` and a
-``forward(θ (B, D), X (B, n, d)) -> (B, n)`` differentiable under ``torch.func``
-(:class:`~simtool.numeric.model.TwoLayerModel` does; rows are independent, so the
-gradient of the summed output is the per-row field).
+Any model works that offers :class:`FieldModel`: ``dim``, ``input_dim`` and the
+per-sample gradients ``jacobian(θ (B, D), X) -> (B, n, D)`` for a shared ``X (n, d)``
+or per-row ``X (B, n, d)``, differentiable by ``torch.func.jvp`` and by autograd
+(:class:`~simtool.numeric.model.TwoLayerModel` does; so does
+:class:`~simtool.numeric.network_model.NetworkModel` for any network).
 
 >>> import torch
 >>> from simtool.numeric.model import TwoLayerModel
@@ -37,6 +38,7 @@ gradient of the summed output is the per-row field).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -164,6 +166,21 @@ def _field(model: FieldModel, X: Tensor) -> Callable[[Tensor], Tensor]:
     return F
 
 
+def _jvp_ready() -> None:
+    """torch loads its jvp decompositions on the first ``make_dual`` and warns while
+    doing so (``torch.jit.script`` deprecation); load them once with that warning off."""
+    global _JVP_READY
+    if not _JVP_READY:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            x = torch.zeros(1, dtype=torch.float64)
+            jvp(lambda t: t, (x,), (x,))
+        _JVP_READY = True
+
+
+_JVP_READY = False
+
+
 def _bracket(A: Callable, B: Callable) -> Callable[[Tensor], tuple[Tensor, Tensor]]:
     """``Θ -> ([A, B](Θ), scale)`` with ``[A, B] = DB·A − DA·B`` row-wise and ``scale`` the
     sum of the two terms' norms (the size below which a cancellation is round-off)."""
@@ -229,6 +246,7 @@ def lie_rank(model: FieldModel, theta: Tensor, *, depth: int = 2, rows: int | No
     one).  The rank at depth ``k`` is that of all rows of depths ``≤ k``.
     """
     theta = _check(model, theta)
+    _jvp_ready()
     if depth < 1 or depth > 6:
         raise SimtoolError(f"bracket depth must be 1..6, got {depth}")
     D, d = model.dim, model.input_dim

@@ -3,7 +3,7 @@ r"""Polynomial conservation laws of gradient flows, found by exact linear algebr
 A function :math:`h(\theta)` is conserved by *every* gradient flow of *every* loss and
 data set iff :math:`\nabla h(\theta)\cdot\nabla_\theta f(\theta, x) \equiv 0` for all
 :math:`\theta, x` (Marcotte, Gribonval, Peyré, "Abide by the law and follow the flow",
-NeurIPS 2023, Prop. 2.5; math.md §6).  :func:`polynomial_laws` looks for such
+NeurIPS 2023, arXiv 2307.00144; math.md §6).  :func:`polynomial_laws` looks for such
 :math:`h = \sum_{1\le|\alpha|\le k} c_\alpha \theta^\alpha`:
 
 1. **Candidates** (exact, over Q).  The condition is linear in :math:`c`.  It is
