@@ -24,7 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "activations": ("activations_cmd", "list the activation registry with proved properties"),
     "check": ("check_cmd", "confirm SIMs by batched gradient-flow simulation"),
     "simulate": ("simulate_cmd", "run gradient flow from given or sampled θ and save trajectories"),
-    "orbit": ("orbit_cmd", "orbit dimension of the gradient-flow fields (Lie rank, endpoint map) and conservation laws"),
+    "orbit": ("orbit_cmd", "orbit dimension of the gradient-flow fields (Lie, endpoint ranks) and conservation laws"),
 }
 
 

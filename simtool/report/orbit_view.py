@@ -31,13 +31,15 @@ def print_orbit(out: dict, file=None) -> None:
     p(f"Lie brackets up to depth {lie['depth']} ({lie['rows_per_depth']} random input tuples per depth): "
       f"ranks by depth {lie['rank_by_depth']}  [{lie['seconds']:.2f} s]")
     p(f"  {lie['statement']}")
-    p(f"  singular values (relative) around the cut: {_sv(lie['decision']['singular_values'], lie['decision']['rank'])}")
+    dec = lie["decision"]
+    p(f"  singular values (relative) around the cut: {_sv(dec['singular_values'], dec['rank'])}")
     if "endpoint" in out:
         e = out["endpoint"]
         p(f"endpoint map of {e['flows']} flows (RK4, {e['substeps']} steps each, flows accepted at relative "
           f"discretisation ≤ {e['flow_tol']:.0e}; {e['shortened']} flow times halved)  [{e['seconds']:.2f} s]")
         p(f"  {e['statement']}")
-        p(f"  singular values (relative) around the cut: {_sv(e['decision']['singular_values'], e['decision']['rank'])}")
+        dec = e["decision"]
+        p(f"  singular values (relative) around the cut: {_sv(dec['singular_values'], dec['rank'])}")
     p(f"orbit dimension ≥ {out['orbit_dim_lower_bound']} (float evidence; {out['confidence']})")
     if "conserved" in out:
         p(f"conserved: {out['conserved']}  — {out['conserved_note']}")
