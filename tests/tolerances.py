@@ -13,3 +13,8 @@ CONTROL_GROWTH = 1e4
 BATCH_VS_SINGLE = 1e-12
 #: integrator-order fits: measured order within this of the declared order
 ORDER_SLACK = 0.3
+#: relative singular-value threshold for ranks of finite-difference Lie brackets
+#: (central differences with step 1e-4: truncation ~1e-8, round-off ~1e-12)
+FD_RANK_TOL = 1e-6
+#: relative drift of a proved conservation law along a dopri5 flow (rtol 1e-10)
+LAW_DRIFT = 1e-7

@@ -182,13 +182,28 @@ _JVP_READY = False
 
 
 def _bracket(A: Callable, B: Callable) -> Callable[[Tensor], tuple[Tensor, Tensor]]:
-    """``Θ -> ([A, B](Θ), scale)`` with ``[A, B] = DB·A − DA·B`` row-wise and ``scale`` the
-    sum of the two terms' norms (the size below which a cancellation is round-off)."""
+    """``Θ -> ([A, B](Θ), scale)`` row-wise, ``[A, B] = DB·A − DA·B``; ``A`` is a field,
+    ``B`` returns ``(value, scale)``.
+
+    ``scale`` is the size below which the bracket is round-off: the sum of the two
+    terms' norms, times the cancellation factor ``scale_B / ‖B‖`` already suffered by
+    ``B`` (so a bracket of a round-off-sized ``B`` stays round-off sized, however it is
+    normalised).
+    """
     def C(theta: Tensor) -> tuple[Tensor, Tensor]:
-        t1 = jvp(B, (theta,), (A(theta),))[1]
-        t2 = jvp(A, (theta,), (B(theta),))[1]
-        return t1 - t2, t1.norm(dim=1) + t2.norm(dim=1)
+        (b, b_scale), (t1, _) = jvp(B, (theta,), (A(theta),))
+        t2 = jvp(A, (theta,), (b,))[1]
+        b_norm = b.norm(dim=1)
+        rho = torch.where(b_norm > 0, b_scale / b_norm.clamp_min(1e-300), torch.ones_like(b_norm))
+        return t1 - t2, (t1.norm(dim=1) + t2.norm(dim=1)) * rho
     return C
+
+
+def _with_scale(F: Callable[[Tensor], Tensor]) -> Callable[[Tensor], tuple[Tensor, Tensor]]:
+    def G(theta: Tensor) -> tuple[Tensor, Tensor]:
+        v = F(theta)
+        return v, v.norm(dim=1)
+    return G
 
 
 @dataclass(frozen=True)
@@ -242,8 +257,8 @@ def lie_rank(model: FieldModel, theta: Tensor, *, depth: int = 2, rows: int | No
         Relative singular-value threshold.
 
     Each depth-1 row is divided by its norm, each bracket row by the sum of the norms
-    of its two terms (so exact cancellation leaves a round-off-sized row, not a unit
-    one).  The rank at depth ``k`` is that of all rows of depths ``≤ k``.
+    of its two terms times the cancellation its inner bracket suffered (so a bracket
+    that vanishes algebraically leaves a round-off-sized row, not a unit one).  The rank at depth ``k`` is that of all rows of depths ``≤ k``.
     """
     theta = _check(model, theta)
     _jvp_ready()
@@ -256,16 +271,10 @@ def lie_rank(model: FieldModel, theta: Tensor, *, depth: int = 2, rows: int | No
     for k in range(1, depth + 1):
         Xs = [sample_inputs(n, d, generator, scale=scale) for _ in range(k)]
         Th = theta.expand(n, D).clone()
-        G: Callable = _field(model, Xs[-1])
-        if k == 1:
-            R = G(Th)
-            norm = R.norm(dim=1)
-        else:
-            C: Callable = G
-            for j in range(k - 2, -1, -1):
-                inner = C if j == k - 2 else (lambda t, _c=C: _c(t)[0])
-                C = _bracket(_field(model, Xs[j]), inner)
-            R, norm = C(Th)
+        C: Callable = _with_scale(_field(model, Xs[-1]))
+        for j in range(k - 2, -1, -1):
+            C = _bracket(_field(model, Xs[j]), C)
+        R, norm = C(Th)
         R = R.detach()
         stacked.append(torch.where(norm[:, None] > 0, R / norm.clamp_min(1e-300)[:, None], R))
         ranks.append(numerical_rank(torch.cat(stacked), tol))
