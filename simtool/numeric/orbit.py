@@ -258,7 +258,8 @@ def lie_rank(model: FieldModel, theta: Tensor, *, depth: int = 2, rows: int | No
 
     Each depth-1 row is divided by its norm, each bracket row by the sum of the norms
     of its two terms times the cancellation its inner bracket suffered (so a bracket
-    that vanishes algebraically leaves a round-off-sized row, not a unit one).  The rank at depth ``k`` is that of all rows of depths ``≤ k``.
+    that vanishes algebraically leaves a round-off-sized row, not a unit one).
+    The rank at depth ``k`` is that of all rows of depths ``≤ k``.
     """
     theta = _check(model, theta)
     _jvp_ready()

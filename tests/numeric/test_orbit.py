@@ -59,7 +59,7 @@ def test_depth1_rank_equals_exact_rank(act, width, d, bias, kind):
 
 
 def _fd_bracket_rank(model, theta, gen, n, h=1e-4):
-    D, d = model.dim, model.input_dim
+    d = model.input_dim
 
     def V(th, x):
         return model.jacobian(th[None], x[None])[0, 0]
