@@ -153,7 +153,7 @@ def bench_torchdiffeq(device: str, quick: bool) -> dict:
 
 def _flops(B: int, m: int, d: int, n: int, device: str, quick: bool) -> dict:
     model, field, theta0 = _problem(B, m, d, n, device)
-    Xd = model._design(field.X)
+    Xd = model.prepare(field.X)
     U = torch.randn(B * m, d + 1, dtype=torch.float64, device=device)
     reps = 3 if quick else 10
     tf, tm = [], []

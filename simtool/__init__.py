@@ -10,6 +10,7 @@ from .errors import (
     ArchitectureError,
     DataError,
     IntegratorError,
+    ModelError,
     ProofError,
     SimtoolError,
     SubspaceError,
@@ -17,7 +18,7 @@ from .errors import (
 )
 
 
-def __getattr__(name: str) -> str:
+def __getattr__(name: str):
     # ``__version__`` from the installed metadata, resolved lazily: importing
     # importlib.metadata costs ~20 ms on every CLI start otherwise
     if name == "__version__":
@@ -27,15 +28,21 @@ def __getattr__(name: str) -> str:
             return version("simtool")
         except PackageNotFoundError:  # pragma: no cover - running from a source tree
             return "0+unknown"
+    if name == "inspect_module":  # lazily: the tracer imports torch
+        from .inspect import inspect_module
+
+        return inspect_module
     raise AttributeError(f"module 'simtool' has no attribute {name!r}")
 
 __all__ = [
     "__version__",
+    "inspect_module",
     "SimtoolError",
     "ActivationError",
     "ArchitectureError",
     "DataError",
     "IntegratorError",
+    "ModelError",
     "ProofError",
     "SubspaceError",
     "TooLargeError",

@@ -16,6 +16,7 @@ __all__ = [
     "ProofError",
     "DataError",
     "IntegratorError",
+    "ModelError",
 ]
 
 
@@ -49,3 +50,7 @@ class DataError(SimtoolError):
 
 class IntegratorError(SimtoolError):
     """Unknown integrator or invalid integrator options."""
+
+
+class ModelError(ArchitectureError):
+    """A user model (file, module, TOML spec) that cannot be loaded or traced exactly."""

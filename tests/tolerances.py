@@ -13,6 +13,10 @@ CONTROL_GROWTH = 1e4
 BATCH_VS_SINGLE = 1e-12
 #: integrator-order fits: measured order within this of the declared order
 ORDER_SLACK = 0.3
+#: two different adaptive integrators at rtol ≤ 1e-10 agree to this (relative)
+INTEGRATORS_AGREE = 1e-6
+#: a hand-written float64 kernel against the torch.func oracle (same math, other order)
+KERNEL_VS_ORACLE = 1e-12
 #: relative singular-value threshold for ranks of finite-difference Lie brackets
 #: (central differences with step 1e-4: truncation ~1e-8, round-off ~1e-12)
 FD_RANK_TOL = 1e-6

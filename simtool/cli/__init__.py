@@ -24,6 +24,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "activations": ("activations_cmd", "list the activation registry with proved properties"),
     "check": ("check_cmd", "confirm SIMs by batched gradient-flow simulation"),
     "simulate": ("simulate_cmd", "run gradient flow from given or sampled θ and save trajectories"),
+    "subspace": ("subspace_cmd", "decide exactly whether a subspace given by relations is invariant"),
+    "survey": ("survey_cmd", "search invariant subspaces beyond symmetry across the activation registry"),
+    "inspect": ("inspect_cmd", "symmetries and invariant manifolds of your own torch.nn.Module (torch.fx)"),
     "orbit": ("orbit_cmd", "orbit dimension of the gradient-flow fields (Lie, endpoint ranks) and conservation laws"),
 }
 

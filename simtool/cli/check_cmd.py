@@ -65,9 +65,13 @@ class LazyChoices:
 def add_common_flow_options(p: argparse.ArgumentParser) -> None:
     """Network, data, loss and integrator options shared by ``check`` and ``simulate``."""
     integrators, losses = LazyChoices("integrators"), LazyChoices("losses")
-    p.add_argument("--width", required=True, metavar="N", help="number of hidden units m (≥ 1)")
+    arch = p.add_mutually_exclusive_group(required=True)
+    arch.add_argument("--width", metavar="N", help="two-layer net: number of hidden units m (≥ 1)")
+    arch.add_argument("--widths", metavar="N1,N2,…", help="deep fully-connected net with these hidden widths")
     p.add_argument("--activation", default=DEFAULT_ACTIVATION, metavar="NAME|EXPR",
                    help=f"registry name or an expression in z (default: {DEFAULT_ACTIVATION})")
+    p.add_argument("--activations", metavar="NAME,NAME,…",
+                   help="with --widths: one activation per hidden layer")
     p.add_argument("--input-dim", default=None, metavar="D",
                    help="input dimension d (default: 1 for synthetic data, the file's for files, "
                    "64 for digits; fewer for digits = principal components)")
@@ -143,7 +147,10 @@ def build_problem(args):
     from ..symbolic.activation import get_activation
     from ..symbolic.network import TwoLayerNet, check_width
 
-    width = check_width(args.width, limit=10_000)
+    if args.widths is None:
+        if args.activations is not None:
+            raise ArchitectureError("--activations needs --widths (a two-layer net has one activation)")
+        width = check_width(args.width, limit=10_000)
     act = get_activation(args.activation)
     d = None if args.input_dim is None else check_width(args.input_dim, what="input dimension",
                                                         limit=10_000)
@@ -159,8 +166,12 @@ def build_problem(args):
     rng = np.random.default_rng(args.seed)
     data = make_dataset(args.data, n_samples=args.n_samples, input_dim=d, rng=rng, activation=act,
                         binary=args.loss == "logistic")
-    net = TwoLayerNet(width, act, data.input_dim, bias=not args.no_bias,
-                      output_bias=args.output_bias)
+    if args.widths is not None:
+        from .enumerate_cmd import _build_deep
+
+        net = _build_deep(argparse.Namespace(**{**vars(args), "input_dim": str(data.input_dim)}))
+    else:
+        net = TwoLayerNet(width, act, data.input_dim, bias=not args.no_bias, output_bias=args.output_bias)
     if net.dim > 100_000:
         raise ArchitectureError(f"{net.dim} parameters is too many for batched simulation")
     setup = FlowSetup(net, data.x, data.y, loss=args.loss, integrator=args.integrator,
@@ -169,11 +180,29 @@ def build_problem(args):
     return net, data, setup
 
 
+def group_of(lat) -> tuple[tuple, str]:
+    """``(generators, name)`` of a two-layer ``Lattice`` or a generic ``FixLattice``."""
+    from ..symbolic.fixlattice import FixLattice
+
+    if isinstance(lat, FixLattice):
+        return lat.group.generators, f"of order {lat.group.order:,} ({lat.group.relative_to})"
+    return lat.symmetries.generators, lat.symmetries.group_name
+
+
 def _select(args, net):
     """The lattice and the elements to check."""
     from ..errors import TooLargeError
     from ..symbolic.lattice import LatticeElement, enumerate_classes, enumerate_lattice
+    from ..symbolic.network import TwoLayerNet
 
+    if not isinstance(net, TwoLayerNet):
+        from ..symbolic.fixlattice import build_fix_lattice
+        from .enumerate_cmd import MAX_DEEP_ELEMENTS, _refuse_large_deep
+
+        _refuse_large_deep(argparse.Namespace(up_to_symmetry=args.up_to_symmetry, count_only=False), net)
+        prove = not args.no_proofs and all(a.analytic for a in net.activations)
+        lat = build_fix_lattice(net, prove=prove, limit=MAX_DEEP_ELEMENTS)
+        return lat, _chosen(args, lat)
     prove = not args.no_proofs and net.activation.analytic
     try:
         lat = enumerate_lattice(net, prove=prove)
@@ -182,6 +211,10 @@ def _select(args, net):
             raise
         lat = enumerate_classes(net, prove=prove)
         return lat, [LatticeElement(c.id, lat, c.representative, c.id) for c in lat.classes]
+    return lat, _chosen(args, lat)
+
+
+def _chosen(args, lat) -> list:
     if args.element:
         ids = [i.strip() for e in args.element for i in e.split(",") if i.strip()]
         known = {e.id for e in lat.elements}
@@ -193,10 +226,10 @@ def _select(args, net):
         if args.up_to_symmetry:
             reps = {e.class_id: e for e in lat.representatives()}
             chosen = list({e.class_id: reps[e.class_id] for e in chosen}.values())
-        return lat, chosen
+        return chosen
     if args.up_to_symmetry:
-        return lat, list(lat.representatives())
-    return lat, list(lat.elements)
+        return list(lat.representatives())
+    return list(lat.elements)
 
 
 def _progress(enabled: bool, total: int):
@@ -214,12 +247,16 @@ def _progress(enabled: bool, total: int):
 def config_json(args, net, data, setup) -> dict:
     from .. import __version__
 
+    network = {"widths": list(net.layer_widths[1:-1]), "activations": [a.name for a in net.activations],
+               "input_dim": net.input_dim, "bias": net.bias, "output_bias": net.output_bias, "dim": net.dim}
+    from ..symbolic.network import TwoLayerNet
+
+    if isinstance(net, TwoLayerNet):  # two-layer keys keep their meaning
+        network.update(width=net.width, activation=net.activation.name)
     return {
         "simtool_version": __version__,
         "seed": args.seed,
-        "network": {"width": net.width, "activation": net.activation.name,
-                    "input_dim": net.input_dim, "bias": net.bias,
-                    "output_bias": net.output_bias, "dim": net.dim},
+        "network": network,
         "data": {"name": data.name, "n_samples": data.n_samples, "input_dim": data.input_dim,
                  **{k: v for k, v in data.info.items() if isinstance(v, (str, int, float, bool))}},
         "flow": setup.describe(),
@@ -227,20 +264,19 @@ def config_json(args, net, data, setup) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
 
     from ..numeric.checks import check_elements, exit_status
 
     positive("--n-traj", args.n_traj, integer=True)
     net, data, setup = build_problem(args)
     lat, elements = _select(args, net)
-    gen = torch.Generator().manual_seed(int(args.seed))
     reports = []
     show = not args.json and sys.stderr.isatty()
     with _progress(show, len(elements)) as bar:
         task = bar.add_task("check", total=len(elements)) if bar is not None else None
-        for chunk, reps in check_elements(setup, elements, symmetries=lat.symmetries.generators,
-                                          n_traj=args.n_traj, generator=gen,
+        gens, group_name = group_of(lat)
+        for chunk, reps in check_elements(setup, elements, symmetries=gens,
+                                          n_traj=args.n_traj, seed=int(args.seed),
                                           stability=args.stability):
             reports.extend(reps)
             if bar is not None:
@@ -256,8 +292,8 @@ def run(args: argparse.Namespace) -> int:
             raise DataError(f"cannot write plots into {args.plot!r}: {exc.strerror or exc}") from None
     config = config_json(args, net, data, setup)
     config["n_traj"] = args.n_traj
-    config["group"] = lat.symmetries.group_name
-    config["generators"] = [g.label for g in lat.symmetries.generators]
+    config["group"] = group_name
+    config["generators"] = [g.label for g in gens]
     if args.json:
         from ..report.check_view import check_json
 
@@ -272,12 +308,9 @@ def run(args: argparse.Namespace) -> int:
     from ..report.check_view import print_check_report
 
     con = Console(width=None if sys.stdout.isatty() else 200, soft_wrap=False)
-    flow = setup.describe()
-    step = (f"dt = {flow['dt']:g}" if flow["dt"] is not None else "") + (
-        f"rtol = {flow['rtol']:g}" if flow["rtol"] is not None else "")
     header = (f"simtool check: {net.describe()} (D = {net.dim}); data {data.describe()}; "
-              f"loss {setup.loss}; {setup.integrator} {step.strip()}, t ∈ [0, {setup.t_max:g}]; "
-              f"{args.n_traj} trajectories per check; symmetry group {lat.symmetries.group_name}; "
+              f"loss {setup.loss}; {setup.integrator} {setup.step_text()}, t ∈ [0, {setup.t_max:g}]; "
+              f"{args.n_traj} trajectories per check; symmetry group {group_name}; "
               f"seed {args.seed}")
     print_check_report(reports, header=header, console=con, exit_status=status)
     if plots:

@@ -61,6 +61,9 @@ def add_parser(subparsers, name: str, summary: str) -> None:
                    "every element (float lower bounds; imports torch)")
     p.add_argument("--allow-nonsmooth", action="store_true",
                    help="enumerate for a non-analytic σ (relu, …) although invariance cannot be proved")
+    p.add_argument("--all-invariant", action="store_true",
+                   help="also search a documented family of subspaces for invariant ones beyond the lattice "
+                   "(two-layer; see simtool.symbolic.invariant_family) and list them")
     p.set_defaults(run=run)
 
 
@@ -97,19 +100,46 @@ def _run_deep(args) -> int:
         raise ProofError(f"activation {bad.name!r} is not analytic ({bad.properties.analytic_proof}); invariance "
                          "proofs need a C¹ gradient field. Pass --allow-nonsmooth or --no-proofs")
     prove = not args.no_proofs and not args.count_only and smooth
-    lat = build_fix_lattice(net, prove=prove)
-    if args.count_only:
-        out = {"widths": list(net.widths), "activations": [a.name for a in net.activations],
-               "group_order": lat.group.order, "relative_to": lat.relative_to,
-               "count": lat.count, "count_up_to_symmetry": lat.count_up_to_symmetry}
-        if args.json:
-            json.dump(out, sys.stdout)
-            sys.stdout.write("\n")
-        else:
-            print(f"{net.describe()}; symmetry group of order {lat.group.order:,} ({lat.relative_to})")
-            print(f"symmetry-induced SIMs: {lat.count:,}  (enumerated from the group)")
-            print(f"up to symmetry:        {lat.count_up_to_symmetry:,}")
-        return 0
+    _refuse_large_deep(args, net)
+    if not args.count_only:
+        return _print_generic(args, net, None, prove)
+    lat = build_fix_lattice(net, prove=False, limit=_deep_limit(args))
+    out = {"widths": list(net.widths), "activations": [a.name for a in net.activations],
+           "group_order": lat.group.order, "relative_to": lat.relative_to,
+           "count": lat.count, "count_up_to_symmetry": lat.count_up_to_symmetry}
+    if args.json:
+        json.dump(out, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        print(f"{net.describe()}; symmetry group of order {lat.group.order:,} ({lat.relative_to})")
+        print(f"symmetry-induced SIMs: {lat.count:,}  (enumerated from the group)")
+        print(f"up to symmetry:        {lat.count_up_to_symmetry:,}")
+    return 0
+
+
+def _complete_if_larger(net):
+    """The complete signed-permutation group when it is larger than the template group, else ``None``.
+
+    ``Aut(u)`` comes from the shipped unit cache for registry activations (cheap).
+    """
+    import math
+
+    from ..symbolic.activation import Parity
+    from ..symbolic.unit_facts import unit_facts
+
+    template_unit = 2 if net.activation.parity in (Parity.ODD, Parity.EVEN) else 1
+    if unit_facts(net).aut_order <= template_unit or net.width > 12:
+        return None
+    from ..symbolic.complete_group import complete_group
+
+    group = complete_group(net, continuous=False)
+    return group if group.order > math.factorial(net.width) * template_unit ** net.width else None
+
+
+def _print_generic(args, net, group, prove: bool) -> int:
+    from ..symbolic.fixlattice import build_fix_lattice
+
+    lat = build_fix_lattice(net, group, prove=prove, limit=_deep_limit(args))
     if args.hasse:
         from ..report.hasse import write_hasse
 
@@ -122,6 +152,43 @@ def _run_deep(args) -> int:
     else:
         print_fix_lattice(lat, classes_only=args.up_to_symmetry, hasse=args.hasse)
     return 0
+
+
+#: full deep listings above this many elements are refused (as for two-layer nets)
+MAX_DEEP_ELEMENTS = 50_000
+
+
+def _deep_limit(args) -> int:
+    from ..symbolic.fix_closure import MAX_LATTICE_ELEMENTS
+
+    return MAX_LATTICE_ELEMENTS if (args.up_to_symmetry or args.count_only) else MAX_DEEP_ELEMENTS
+
+
+def _refuse_large_deep(args, net) -> None:
+    """Refuse up front when a rigorous lower bound already exceeds what would be listed.
+
+    Each hidden layer's own subgroup ``G_l`` acts on its rows, biases and the next
+    layer's columns exactly as the two-layer group acts on units, so its ``Fix``
+    subspaces — as many as the two-layer count for width ``n_l`` — are distinct
+    elements of the deep lattice: ``count ≥ max_l count(n_l)``.
+    """
+    from ..errors import TooLargeError
+    from ..symbolic.activation import Parity
+    from ..symbolic.counting import count_elements
+
+    bound = 0
+    for n, act in zip(net.widths, net.activations):
+        kind = {Parity.ODD: "odd", Parity.EVEN: "even"}.get(act.parity, "perm")
+        if n <= MAX_COUNT_WIDTH:
+            bound = max(bound, count_elements(kind, n))
+        else:
+            bound = max(bound, 10**6)
+    limit = _deep_limit(args)
+    if bound > limit:
+        hint = "use --up-to-symmetry (classes only) or smaller widths" if limit == MAX_DEEP_ELEMENTS else \
+            "use smaller widths"
+        raise TooLargeError(f"{net.describe()} has at least {bound:,} symmetry-induced SIMs (one hidden layer's "
+                            f"own lattice); the limit is {limit:,}: {hint}")
 
 
 def _build_net(args):
@@ -148,6 +215,8 @@ def run(args: argparse.Namespace) -> int:
 
         return run_orbit_strata(args, _build_deep(args) if args.widths is not None else _build_net(args))
     if args.widths is not None:
+        if args.all_invariant:
+            raise ArchitectureError("--all-invariant supports two-layer nets (--width) so far")
         return _run_deep(args)
     if args.activations is not None:
         raise ArchitectureError("--activations needs --widths (a two-layer net has one activation)")
@@ -167,6 +236,9 @@ def run(args: argparse.Namespace) -> int:
         return _print_counts(args, net, report, kind, count_elements(kind, net.width),
                              count_classes(kind, net.width))
     prove = not args.no_proofs and net.activation.analytic
+    complete = _complete_if_larger(net)
+    if complete is not None:  # role-mixing symmetries: the lattice of the complete group, generic path
+        return _print_generic(args, net, complete, prove)
     lat = enumerate_classes(net, prove=prove) if args.up_to_symmetry else enumerate_lattice(net, prove=prove)
     if args.hasse:
         from ..report.hasse import write_hasse
@@ -174,11 +246,30 @@ def run(args: argparse.Namespace) -> int:
         write_hasse(lat, args.hasse)
     from ..report.lattice_view import lattice_json, print_lattice
 
+    beyond = None
+    if args.all_invariant and prove:
+        from ..report.beyond_view import beyond_rows
+
+        beyond = beyond_rows(net, {e.subspace for e in lat.elements})
     if args.json:
-        json.dump(lattice_json(lat, classes_only=args.up_to_symmetry), sys.stdout, indent=1)
+        data = lattice_json(lat, classes_only=args.up_to_symmetry)
+        if beyond is not None:
+            from ..report.beyond_view import beyond_json
+
+            data["beyond_symmetry"] = beyond_json(*beyond)
+        json.dump(data, sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
         print_lattice(lat, classes_only=args.up_to_symmetry, hasse=args.hasse)
+        if beyond is not None:
+            from ..report.beyond_view import print_beyond
+
+            print_beyond(*beyond)
+        elif prove:
+            from ..symbolic.invariant_search import beyond_symmetry_hint
+
+            for line in beyond_symmetry_hint(net, lat.symmetries.group_order):
+                print(line)
     return 0
 
 

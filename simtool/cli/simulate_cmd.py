@@ -137,8 +137,16 @@ def run(args: argparse.Namespace) -> int:
         if args.theta or args.theta_file:
             raise SimtoolError("--element samples θ; it cannot be combined with --theta/--theta-file")
         from ..symbolic.lattice import enumerate_lattice
+        from ..symbolic.network import TwoLayerNet
 
-        lat = enumerate_lattice(net, prove=False)
+        if isinstance(net, TwoLayerNet):
+            lat = enumerate_lattice(net, prove=False)
+        else:
+            from ..symbolic.fixlattice import build_fix_lattice
+            from .enumerate_cmd import MAX_DEEP_ELEMENTS, _refuse_large_deep
+
+            _refuse_large_deep(argparse.Namespace(up_to_symmetry=False, count_only=False), net)
+            lat = build_fix_lattice(net, prove=False, limit=MAX_DEEP_ELEMENTS)
         try:
             element = lat.element(args.element.strip())
         except KeyError:

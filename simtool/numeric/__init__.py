@@ -2,7 +2,10 @@
 
 Public names (see each module's docstring for the full API):
 
-* :mod:`~simtool.numeric.model`: ``TwoLayerModel``
+* :mod:`~simtool.numeric.models`: ``Model`` (protocol), ``model_for``, ``register_model``
+* :mod:`~simtool.numeric.model`: ``TwoLayerModel``; :mod:`~simtool.numeric.deep_model`:
+  ``DeepModel``; :mod:`~simtool.numeric.func_model`: ``FuncModel`` (torch.func oracle)
+* :mod:`~simtool.numeric.fields`: ``BatchField``, ``MinibatchField``, ``Metric``
 * :mod:`~simtool.numeric.losses`: ``Loss``, ``LOSSES``, ``get_loss``
 * :mod:`~simtool.numeric.flow`: ``GradientFlowField``, ``FlowResult``, ``Status``
 * :mod:`~simtool.numeric.integrators`: ``integrate``, ``Integrator``, ``INTEGRATORS``,
@@ -16,13 +19,25 @@ Public names (see each module's docstring for the full API):
 from ..bridge import TorchActivation, torch_activation
 from .checks import CHECKS, CheckResult, ElementReport, check_element, check_elements
 from .data import DATASETS, Dataset, load_arrays, make_dataset
+from .deep_model import DeepModel
+from .fields import BatchField, Metric, MinibatchField
 from .flow import FlowResult, GradientFlowField, Status
+from .func_model import FuncModel
 from .integrators import INTEGRATORS, Integrator, get_integrator, integrate
 from .losses import LOSSES, Loss, get_loss
 from .model import TwoLayerModel
+from .models import Model, model_for, register_model
 
 __all__ = [
+    "Model",
+    "model_for",
+    "register_model",
     "TwoLayerModel",
+    "DeepModel",
+    "FuncModel",
+    "BatchField",
+    "MinibatchField",
+    "Metric",
     "Loss",
     "LOSSES",
     "get_loss",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import torch
 
+from .fields import BatchField
 from .flow import Status, _Recorder
 
 Tensor = torch.Tensor
@@ -70,7 +71,7 @@ def _initial_step(field: Field, t: Tensor, y: Tensor, f0: Tensor, rtol: float, a
     return torch.where(torch.isfinite(h) & (h > 0), h, torch.full_like(h, 1e-6))
 
 
-def _run_dopri5(field: Field, rec: _Recorder, opts: dict) -> None:
+def _run_dopri5(field: BatchField, rec: _Recorder, opts: dict) -> None:
     rtol, atol = opts["rtol"], opts["atol"]
     stops = rec.times.to(device=rec.state.device, dtype=rec.state.dtype)
     T = len(stops)
@@ -80,12 +81,14 @@ def _run_dopri5(field: Field, rec: _Recorder, opts: dict) -> None:
     t, y = rec.t, rec.state
     k1 = field(t, y)
     rec.n_evals += 1
+    rec.n_row_evals += y.shape[0]
     rec.check_field(k1)
     if opts["dt"] is not None:
         h = torch.full_like(t, opts["dt"])
     else:
         h = _initial_step(field, t, y, k1, rtol, atol, 5)
         rec.n_evals += 1
+        rec.n_row_evals += y.shape[0]
     fails = torch.zeros_like(rec.n_steps)
     while bool(rec.active.any()):
         active = rec.active
@@ -94,7 +97,16 @@ def _run_dopri5(field: Field, rec: _Recorder, opts: dict) -> None:
         hit = h >= remaining
         h_eff = torch.where(active, torch.where(hit, remaining, h), torch.zeros_like(h))
         y = rec.state
-        y5, err, k7 = _dopri5_step(field, rec.t, y, h_eff, k1)
+        live = rec.live()
+        if live is None:
+            y5, err, k7 = _dopri5_step(field, rec.t, y, h_eff, k1)
+            rec.n_row_evals += 6 * y.shape[0]
+        else:  # only live rows enter the field; waiting/stopped rows keep y, k1, err = 0
+            y5l, errl, k7l = _dopri5_step(field.rows(live), rec.t[live], y[live], h_eff[live],
+                                          k1[live])
+            y5, err, k7 = y.clone(), torch.zeros_like(y), k1.clone()
+            y5[live], err[live], k7[live] = y5l, errl, k7l
+            rec.n_row_evals += 6 * len(live)
         rec.n_evals += 6
         scale = atol + rtol * torch.maximum(y.abs(), y5.abs())
         en = _rms(err / scale)
@@ -121,7 +133,7 @@ def _run_dopri5(field: Field, rec: _Recorder, opts: dict) -> None:
 
 # -- stiff option: scipy Radau IIA per trajectory ----------------------------------
 
-def _radau_row(row_field: Field, y0: Tensor, times: list[float], opts: dict,
+def _radau_row(row_field: BatchField, y0: Tensor, times: list[float], opts: dict,
                rec: _Recorder) -> tuple[list, Tensor, float, int, Status]:
     """Integrate one row with scipy's Radau; returns saves, final state, time, steps, status."""
     import numpy as np
@@ -131,17 +143,17 @@ def _radau_row(row_field: Field, y0: Tensor, times: list[float], opts: dict,
 
     def fun(t, y):
         rec.n_evals += 1
+        rec.n_row_evals += 1
         th = torch.as_tensor(y, dtype=dtype, device=dev)[None]
         return row_field(float(t), th)[0].cpu().numpy()
 
     def jac(t, y):
         th = torch.as_tensor(y, dtype=dtype, device=dev)[None]
-        return row_field.jacobian(th)[0].cpu().numpy()  # type: ignore[attr-defined]
+        return row_field.jacobian(th)[0].cpu().numpy()
 
     y_last, t_last = y0.cpu().numpy(), 0.0
     solver = Radau(fun, 0.0, y_last, times[-1], rtol=opts["rtol"], atol=opts["atol"],
-                   jac=jac if hasattr(row_field, "jacobian") else None,
-                   first_step=opts["dt"])
+                   jac=jac, first_step=opts["dt"])
     saves: list = [y_last if times[0] <= 0 else None] + [None] * (len(times) - 1)
     status, steps = Status.COMPLETED, 0
     while solver.status == "running":
@@ -171,7 +183,7 @@ def _radau_row(row_field: Field, y0: Tensor, times: list[float], opts: dict,
 def _run_radau(field: Field, rec: _Recorder, opts: dict) -> None:
     times = rec.times.tolist()
     for b in range(rec.state.shape[0]):
-        row_field = field.rows(slice(b, b + 1)) if hasattr(field, "rows") else field
+        row_field = field.rows(slice(b, b + 1))
         saves, final, t_last, steps, status = _radau_row(row_field, rec.state[b], times, opts, rec)
         for i, y in enumerate(saves):
             rec.states[i, b] = torch.as_tensor(y, dtype=final.dtype, device=final.device)

@@ -11,8 +11,8 @@ from typing import Any
 
 import torch
 
-from ..symbolic.network import TwoLayerNet
 from .check_setup import FlowSetup
+from .fields import Metric, as_metric
 from .flow import FlowResult
 
 __all__ = ["FlowBatch"]
@@ -36,13 +36,18 @@ class FlowBatch:
 
     def __init__(self, setup: FlowSetup) -> None:
         self.setup = setup
-        self._jobs: dict[TwoLayerNet, list[tuple[torch.Tensor, Any, Any]]] = {}
-        self._results: dict[TwoLayerNet, FlowResult] | None = None
+        self._jobs: dict[Any, list[tuple[torch.Tensor, Metric | None, tuple[int, ...]]]] = {}
+        self._results: dict[Any, FlowResult] | None = None
 
-    def add(self, theta0: torch.Tensor, *, net: TwoLayerNet | None = None, metric=None,
+    def add(self, theta0: torch.Tensor, *, net: Any = None, metric: Metric | Any = None,
             frozen: tuple[int, ...] = ()):
-        """Queue ``theta0`` (``(batch, D)``); ``metric``/``frozen`` as in :meth:`FlowSetup.run`."""
-        net = net or self.setup.net
+        """Queue ``theta0`` (``(batch, D)``) for ``net`` (default: the set-up's);
+        ``metric`` (a shared :class:`~simtool.numeric.fields.Metric` or diagonal array)
+        and ``frozen`` coordinates as in :meth:`FlowSetup.run`."""
+        net = net if net is not None else self.setup.net
+        metric = as_metric(metric, int(net.dim), theta0.dtype, self.setup.torch_device)
+        if metric is not None and metric.per_row:
+            raise ValueError("FlowBatch.add takes one metric shared by the job's rows")
         jobs = self._jobs.setdefault(net, [])
         start = sum(len(t) for t, _, _ in jobs)
         jobs.append((theta0, metric, tuple(frozen)))
@@ -61,13 +66,8 @@ class FlowBatch:
         out = {}
         for net, jobs in self._jobs.items():
             theta = torch.cat([t.to(dev) for t, _, _ in jobs])
-            metric = mask = None
-            if any(m is not None for _, m, _ in jobs):
-                metric = torch.cat([
-                    (torch.ones(net.dim, dtype=theta.dtype, device=dev) if m is None
-                     else torch.as_tensor(m, dtype=theta.dtype, device=dev)).expand(len(t), net.dim)
-                    for t, m, _ in jobs
-                ])
+            metric = _stack_metrics([(len(t), m) for t, m, _ in jobs], int(net.dim), theta)
+            mask = None
             if any(f for _, _, f in jobs):
                 mask = torch.ones_like(theta)
                 start = 0
@@ -77,3 +77,20 @@ class FlowBatch:
                     start += len(t)
             out[net] = self.setup.run(theta, net=net, metric=metric, mask=mask)
         self._results = out
+
+
+def _stack_metrics(jobs: list[tuple[int, Metric | None]], dim: int, like: torch.Tensor
+                   ) -> Metric | None:
+    """One per-row metric for consecutive jobs (``None``: the identity): diagonal when
+    every job's is, else matrices."""
+    if all(m is None for _, m in jobs):
+        return None
+    ones = torch.ones(dim, dtype=like.dtype, device=like.device)
+    if all(m is None or m.diagonal for _, m in jobs):
+        return Metric(torch.cat([(ones if m is None else m.values).expand(k, dim)
+                                 for k, m in jobs]), True)
+    eye = torch.diag(ones)
+    mats = [eye if m is None else torch.diag(m.values) if m.diagonal else m.values
+            for _, m in jobs]
+    return Metric(torch.cat([M.expand(k, dim, dim) for (k, _), M in zip(jobs, mats, strict=True)]),
+                  False)

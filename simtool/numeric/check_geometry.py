@@ -34,7 +34,6 @@ from fractions import Fraction
 
 import torch
 
-from ..symbolic.network import TwoLayerNet
 from ..symbolic.subspace import Subspace, linear_form_text
 
 __all__ = [
@@ -136,10 +135,11 @@ def apply_signed_permutation(g, theta: Tensor) -> Tensor:
     return out
 
 
-def describe_equations(net: TwoLayerNet, subspace: Subspace, *, limit: int = 6) -> str:
+def describe_equations(net, subspace: Subspace, *, limit: int = 6) -> str:
     """Short human form of a subspace's equations in parameter names.
 
     >>> from simtool.symbolic.activation import get_activation
+    >>> from simtool.symbolic.network import TwoLayerNet
     >>> net = TwoLayerNet(2, get_activation("tanh"))
     >>> describe_equations(net, Subspace.from_equations(6, [{1: 1, 4: -1}, {0: 1}]))
     'a1 = 0, w1 = w2'
@@ -160,35 +160,45 @@ def describe_equations(net: TwoLayerNet, subspace: Subspace, *, limit: int = 6) 
     return ", ".join(parts)
 
 
-def lookalike_candidates(net: TwoLayerNet, subspace: Subspace) -> list[tuple[str, Subspace]]:
+def lookalike_candidates(net, subspace: Subspace) -> list[tuple[str, Subspace]]:
     """Subspaces shaped like ``subspace`` that symmetry does not make invariant.
 
-    In order of preference:
+    With ``L`` the output layer and "layer-``l`` weights" the coordinates whose role is
+    a weight of layer ``l`` (asked of ``net.roles``), in order of preference, for
+    ``l = L, L−1, …, 2``:
 
-    1. *partial*: keep only the equations that do not touch an output weight ``a_k``
-       (a condensation without ``a_k = a_l``; a zero block with ``a_k`` free);
-    2. *output only*: keep only the equations on output weights (``a_k = a_l`` with
-       ``w_k, b_k`` free; ``a_k = 0``);
-    3. the hyperplane ``{a_1 = 0}`` (math.md §2: rank drops there, invariance does not
-       hold).
+    1. *partial*: keep only the equations that do not touch a layer-``l`` weight (a
+       condensation without the outgoing weights ``a_k = a_l``; a zero block with
+       ``a_k`` free, for the two-layer net ``l = L = 2``);
+    2. *output only* (``l = L``) / *layer-l weights only*: keep only the equations on
+       layer-``l`` weights;
 
-    Candidates equal to ``subspace`` or to the whole space are skipped.  Whether a
-    candidate really is non-invariant for the data at hand is decided by the caller
-    (numerically: the field has a normal component on it).
+    and finally 3. the hyperplane ``{W_L[1, 1] = 0}`` (``a_1 = 0``; math.md §2: rank
+    drops there, invariance does not hold).
+
+    Candidates equal to ``subspace``, to the whole space or to an earlier one are
+    skipped.  Whether a candidate really is non-invariant for the data at hand is
+    decided by the caller (numerically: the field has a normal component on it).
     """
-    a_idx = {net.a_index(k) for k in range(1, net.width + 1)}
+    roles = net.roles
+    depth = max(r.layer for r in roles)
     rows = [dict(r) for r in subspace.equations]
-    partial = [r for r in rows if not (set(r) & a_idx)]
-    output = [r for r in rows if set(r) <= a_idx]
     out: list[tuple[str, Subspace]] = []
     seen = {subspace, Subspace.whole(net.dim)}
-    for label, eqs in (
-        ("partial", partial),
-        ("output weights only", output),
-        ("hyperplane", [{net.a_index(1): 1}]),
-    ):
+
+    def offer(label: str, eqs) -> None:
         cand = Subspace.from_equations(net.dim, eqs)
         if cand not in seen:
             seen.add(cand)
             out.append((label, cand))
+
+    for layer in range(depth, 1, -1):
+        idx = {i for i, r in enumerate(roles) if r.layer == layer and r.kind == "weight"}
+        offer("partial" if layer == depth else f"partial (layer-{layer} weights free)",
+              [r for r in rows if not (set(r) & idx)])
+        offer("output weights only" if layer == depth else f"layer-{layer} weights only",
+              [r for r in rows if set(r) <= idx])
+    first = next(i for i, r in enumerate(roles)
+                 if r.layer == depth and r.kind == "weight" and r.neuron == 1 and r.input == 1)
+    offer("hyperplane", [{first: 1}])
     return out

@@ -1,8 +1,17 @@
 r"""What every numerical check shares: the flow set-up, the result type, tolerances.
 
-A :class:`FlowSetup` fixes the network, the data, the loss and the integrator; its
+A :class:`FlowSetup` fixes the network (any network with a numeric model,
+:func:`~simtool.numeric.models.model_for`), the data, the loss and the integrator; its
 :meth:`FlowSetup.run` integrates a batch of initial conditions, optionally on a
-narrower net with a diagonal metric (math.md §5).  Every check returns a frozen
+narrower net with a metric (diagonal or matrix, math.md §5) and frozen coordinates.
+
+Fixed-step methods integrate with the step actually used, ``h = t_max / ⌈t_max/dt⌉``
+(``dt`` itself when it divides ``t_max``), and save on that step grid: the save times
+are the grid points nearest the ``n_save`` equally spaced ones (fewer when the grid is
+coarser).  :meth:`FlowSetup.describe` records both ``dt`` (the step used) and
+``dt_requested``.  :func:`element_generator` derives the random stream of one
+element's checks from ``(seed, exact subspace key)`` with SHA-256, so an element gets
+the same samples whether it is checked alone or with others.  Every check returns a frozen
 :class:`CheckResult`: a verdict (``confirmed``, ``violated``, ``inconclusive``, or
 ``n/a`` when the check says nothing for this subspace, e.g. "stays" on the whole
 space), the reason in words, the measured figures, and the traces a plot needs.
@@ -24,6 +33,7 @@ Tolerances (floating point gives evidence, never proof; conventions.md rule 7):
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,11 +44,11 @@ import numpy as np
 import torch
 
 from ..errors import SimtoolError
-from ..symbolic.network import TwoLayerNet
+from .fields import Metric
 from .flow import FlowResult, GradientFlowField
 from .integrators import get_integrator, integrate
 from .losses import get_loss
-from .model import TwoLayerModel
+from .models import Model, model_for
 
 __all__ = [
     "CONFIRMED",
@@ -54,6 +64,8 @@ __all__ = [
     "MIN_MOVEMENT",
     "CheckResult",
     "FlowSetup",
+    "element_generator",
+    "threading_config",
     "worst",
 ]
 
@@ -122,6 +134,29 @@ class CheckResult:
         return {"verdict": self.verdict, "reason": self.reason, "figures": dict(self.figures)}
 
 
+def threading_config() -> dict[str, Any]:
+    """Thread settings a timing depends on: torch threads, cores, ``OMP_WAIT_POLICY``."""
+    import os
+
+    return {"torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "(unset)")}
+
+
+def element_generator(seed: int, key: object) -> torch.Generator:
+    """A CPU generator seeded from SHA-256 of ``(seed, key)`` (never ``hash()``).
+
+    ``key`` is an exact, reproducible object (a subspace's ``key``); its ``repr`` is
+    hashed, so the stream depends only on the seed and the element.
+
+    >>> a = element_generator(0, (3, ((0, 1),)))
+    >>> b = element_generator(0, (3, ((0, 1),)))
+    >>> bool(torch.equal(torch.randn(2, generator=a), torch.randn(2, generator=b)))
+    True
+    """
+    digest = hashlib.sha256(f"simtool check|{int(seed)}|{key!r}".encode()).digest()
+    return torch.Generator().manual_seed(int.from_bytes(digest[:8], "little") & ((1 << 63) - 1))
+
+
 def _copy(a: Any) -> Any:
     """A writable copy of numpy input (torch warns on read-only arrays)."""
     return np.array(a, dtype=np.float64) if isinstance(a, np.ndarray) else a
@@ -144,8 +179,10 @@ class FlowSetup:
 
     Parameters
     ----------
-    net : TwoLayerNet
-        The (wide) network; reduced flows pass their own narrow net to :meth:`run`.
+    net : Network
+        The (wide) network, any type :func:`~simtool.numeric.models.model_for` knows
+        (``TwoLayerNet``, ``DeepNet``, …); reduced flows pass their own narrow net to
+        :meth:`run`.
     X, y : array-like
         Inputs ``(n, d)`` and targets ``(n,)``.
     loss : str
@@ -155,8 +192,8 @@ class FlowSetup:
     t_max : float
         Final time (``gd``/``sgd``: number of steps times ``dt``).
     dt : float, optional
-        Step size (fixed-step methods; default ``t_max / DEFAULT_STEPS``) or the
-        initial step of adaptive ones.
+        Requested step size (fixed-step methods; default ``t_max / DEFAULT_STEPS``;
+        the step used is :attr:`step`) or the initial step of adaptive ones.
     rtol, atol : float
         Tolerances of adaptive integrators.
     n_save : int
@@ -168,7 +205,7 @@ class FlowSetup:
         reduced runs see the same minibatches).
     """
 
-    net: TwoLayerNet
+    net: Any
     X: Any
     y: Any
     loss: str = "mse"
@@ -194,7 +231,7 @@ class FlowSetup:
         if dt is None and not integ.adaptive:
             dt = self.t_max / DEFAULT_STEPS
         object.__setattr__(self, "dt", dt)
-        model = TwoLayerModel(self.net, device=dev)
+        model = model_for(self.net, device=dev)
         X = model.as_inputs(_copy(self.X))
         object.__setattr__(self, "X", X)
         object.__setattr__(self, "y", model.as_targets(_copy(self.y), X, get_loss(self.loss)))
@@ -222,8 +259,31 @@ class FlowSetup:
         return self.integrator in ("gd", "sgd")
 
     @property
+    def step(self) -> float | None:
+        """The step actually used: ``t_max / ⌈t_max/dt⌉`` (euler, rk4), ``dt`` (gd, sgd),
+        ``None`` for adaptive methods (``dt`` is only their first step)."""
+        if self.adaptive:
+            return None
+        if self.discrete:
+            return float(self.dt)  # type: ignore[arg-type]
+        n = max(1, math.ceil(float(self.t_max) / float(self.dt) - 1e-9))  # type: ignore[arg-type]
+        return float(self.t_max) / n
+
+    @property
     def save_times(self) -> torch.Tensor:
-        return torch.linspace(0.0, float(self.t_max), int(self.n_save), dtype=torch.float64)
+        """``n_save`` equally spaced times; fixed-step ODE methods: snapped to the step grid."""
+        even = torch.linspace(0.0, float(self.t_max), int(self.n_save), dtype=torch.float64)
+        if self.adaptive or self.discrete:
+            return even
+        n = round(float(self.t_max) / self.step)  # type: ignore[operator]
+        k = torch.unique(torch.round(even / float(self.t_max) * n))
+        return k * (float(self.t_max) / n)
+
+    def step_text(self) -> str:
+        """``"dt = 0.02"`` (fixed step) or ``"rtol = 1e-10, atol = 1e-12"`` (adaptive)."""
+        if self.adaptive:
+            return f"rtol = {self.rtol:g}, atol = {self.atol:g}"
+        return f"dt = {self.step:g}"
 
     def roundoff_tol(self, n_steps: int) -> float:
         """Round-off tolerance for a run of ``n_steps`` steps (see module docstring)."""
@@ -241,19 +301,27 @@ class FlowSetup:
             "loss": self.loss,
             "integrator": self.integrator,
             "t_max": self.t_max,
-            "dt": self.dt,
+            "dt": self.step if not self.adaptive else self.dt,
+            "dt_requested": self.dt,
             "rtol": self.rtol if self.adaptive else None,
             "atol": self.atol if self.adaptive else None,
             "n_samples": int(self.X.shape[0]),
             "device": str(self.torch_device),
+            "threads": threading_config(),
         }
 
     # -- flows ----------------------------------------------------------------------
-    def field(self, net: TwoLayerNet | None = None, metric=None) -> GradientFlowField:
-        model = TwoLayerModel(net or self.net, device=self.torch_device)
-        return GradientFlowField(model, self.X, self.y, self.loss, metric=metric)
+    def model(self, net: Any = None) -> Model:
+        """The numeric model of ``net`` (default: the set-up's net) on the set-up's device."""
+        return model_for(net if net is not None else self.net, device=self.torch_device)
 
-    def risk(self, theta: torch.Tensor, net: TwoLayerNet | None = None) -> torch.Tensor:
+    def field(self, net: Any = None, metric: Metric | Any = None,
+              mask: torch.Tensor | None = None) -> GradientFlowField:
+        """The gradient-flow field of ``net`` on the set-up's data (see :meth:`run`)."""
+        return GradientFlowField(self.model(net), self.X, self.y, self.loss, metric=metric,
+                                 mask=mask)
+
+    def risk(self, theta: torch.Tensor, net: Any = None) -> torch.Tensor:
         """``R(θ)`` for rows of ``θ`` (any leading shape)."""
         f = self.field(net)
         flat = theta.reshape(-1, theta.shape[-1])
@@ -263,29 +331,30 @@ class FlowSetup:
         self,
         theta0: torch.Tensor,
         *,
-        net: TwoLayerNet | None = None,
-        metric=None,
+        net: Any = None,
+        metric: Metric | Any = None,
         mask: torch.Tensor | None = None,
     ) -> FlowResult:
         """Integrate from the rows of ``theta0``.
 
-        ``metric`` is a diagonal ``M`` (``(D,)`` or one row per trajectory, math.md
-        §5); ``mask`` (``(D,)`` or ``(batch, D)``, 0/1) zeroes the velocity of frozen
-        coordinates.
+        ``metric``: a :class:`~simtool.numeric.fields.Metric` (diagonal or matrix,
+        shared or one per trajectory, math.md §5) or an array taken as a diagonal;
+        ``mask`` (``(D,)`` or ``(batch, D)``, 0/1) zeroes the velocity of frozen
+        coordinates.  Both live in the field, so per-row methods (``radau``,
+        ``chunk_size``) see each row's own metric and mask.
         """
-        fld = self.field(net, metric)
-        call: Any = fld if mask is None else _Masked(fld, mask.to(self.torch_device))
+        fld = self.field(net, metric, None if mask is None else mask.to(self.torch_device))
         gen = None
         kwargs: dict[str, Any] = {}
         if self.stochastic:
             gen = torch.Generator(device="cpu").manual_seed(int(self.seed))
             kwargs["batch_size"] = max(1, int(self.X.shape[0]) // 4)
         return integrate(
-            call,
+            fld,
             theta0.to(self.torch_device),
             float(self.t_max),
             method=self.integrator,
-            dt=self.dt,
+            dt=self.step if self.step is not None else self.dt,
             rtol=self.rtol,
             atol=self.atol,
             max_steps=self.max_steps,
@@ -293,18 +362,3 @@ class FlowSetup:
             generator=gen,
             **kwargs,
         )
-
-
-class _Masked:
-    """A field with some coordinates frozen; keeps ``subset``/``n_samples`` for sgd."""
-
-    def __init__(self, fld: GradientFlowField, mask: torch.Tensor) -> None:
-        self.fld, self.mask = fld, mask
-        self.n_samples = fld.n_samples
-
-    def __call__(self, t, th):
-        return self.fld(t, th) * self.mask
-
-    def subset(self, index):
-        sub = self.fld.subset(index)
-        return lambda t, th: sub(t, th) * self.mask

@@ -16,6 +16,9 @@ One :class:`ElementReport` per lattice element, made of :class:`CheckResult`\ s:
 =============  ==============================================================
 
 ``stays``, ``equiv`` and ``risk`` share one batch (points of ``S`` and their images).
+The random samples of an element come from
+:func:`~simtool.numeric.check_setup.element_generator` ``(seed, S.key)``: the same
+whether the element is checked alone or inside ``check_elements``.
 An element works by duck typing: anything with ``id``, ``subspace``, ``dim``,
 ``description``, ``class_id`` and ``reduction`` (and optionally ``invariance``, the
 exact proof verdict) can be checked, so deeper architectures slot in unchanged.
@@ -32,7 +35,7 @@ Examples
 >>> setup = FlowSetup(net, data.x, data.y, t_max=1.0, dt=0.1, n_save=3)
 >>> lat = enumerate_lattice(net)
 >>> rep = check_element(setup, lat.element("S1"), symmetries=lat.symmetries.generators,
-...                     n_traj=4, generator=torch.Generator().manual_seed(0))
+...                     n_traj=4, seed=0)
 >>> rep.description, rep.verdict, rep.result("stays").verdict
 ('units 1,2 condensed', 'confirmed', 'confirmed')
 """
@@ -63,7 +66,7 @@ from .check_flows import (
     risk_from,
     stays_from,
 )
-from .check_reduce import check_reduces, plan_reduces
+from .check_reduce import ReductionLike, check_reduces, plan_reduces
 from .check_setup import (
     CONFIRMED,
     INCONCLUSIVE,
@@ -72,6 +75,7 @@ from .check_setup import (
     VIOLATED,
     CheckResult,
     FlowSetup,
+    element_generator,
     worst,
 )
 
@@ -137,6 +141,19 @@ class ElementReport:
         }
 
 
+def element_reduction(setup: FlowSetup, element) -> ReductionLike:
+    """The element's general reduction (``P``, ``M``, fiber, …; math.md §5).
+
+    Lattices of the generic core carry one; the two-layer unit-partition lattice
+    carries the diagonal two-layer ``Reduction``, which lacks ``P Π_S Pᵀ`` and the
+    fiber, so for it the general reduction of ``element.subspace`` is computed here.
+    """
+    from ..symbolic.reduction_general import Reduction, reduce_subspace
+
+    red = element.reduction
+    return red if isinstance(red, Reduction) else reduce_subspace(setup.net, element.subspace)
+
+
 def _skip(check: str, reason: str) -> CheckResult:
     return CheckResult(check, NOT_APPLICABLE, reason)
 
@@ -167,7 +184,8 @@ def plan_element(
             label, cand, note = choice
             control = plan_control(batch, cand, n_traj=n_traj, generator=generator, label=label)
             finishers.append(lambda: _with_note(control(), note))
-    finishers.append(plan_reduces(batch, element.reduction, n_traj=n_traj, generator=generator))
+    finishers.append(plan_reduces(batch, element_reduction(setup, element), n_traj=n_traj,
+                                  generator=generator))
     finishers.append(lambda: equivariance_from(run))
     finishers.append(lambda: risk_from(run))
     if stability:
@@ -199,13 +217,15 @@ def check_element(
     *,
     symmetries: Sequence = (),
     n_traj: int = 64,
-    generator: torch.Generator,
+    seed: int = 0,
     stability: bool = False,
 ) -> ElementReport:
-    """Run every check on one lattice element (see the module docstring)."""
+    """Run every check on one lattice element (see the module docstring); its samples
+    come from ``element_generator(seed, element.subspace.key)``."""
     batch = FlowBatch(setup)
     finish = plan_element(batch, element, symmetries=symmetries, n_traj=n_traj,
-                          generator=generator, stability=stability)
+                          generator=element_generator(seed, element.subspace.key),
+                          stability=stability)
     batch.run()
     return finish()
 
@@ -216,14 +236,16 @@ def check_elements(
     *,
     symmetries: Sequence = (),
     n_traj: int = 64,
-    generator: torch.Generator,
+    seed: int = 0,
     stability: bool = False,
     rows_per_batch: int = ROWS_PER_BATCH,
 ) -> Iterator[tuple[list, list[ElementReport]]]:
     """Check many elements, integrating several elements' runs in one batch.
 
     Yields ``(elements, reports)`` after each batch (for progress bars); elements are
-    grouped until a batch would exceed about ``rows_per_batch`` trajectories.
+    grouped until a batch would exceed about ``rows_per_batch`` trajectories.  Each
+    element draws from its own ``element_generator(seed, element.subspace.key)``, so
+    its report equals :func:`check_element`'s for the same seed.
     """
     per_element = n_traj * (4 + (1 if stability else 0)) + min(n_traj, IMAGES) * len(symmetries)
     group = max(1, int(rows_per_batch) // max(per_element, 1))
@@ -232,7 +254,8 @@ def check_elements(
         chunk = pending[start:start + group]
         batch = FlowBatch(setup)
         finishers = [plan_element(batch, el, symmetries=symmetries, n_traj=n_traj,
-                                  generator=generator, stability=stability) for el in chunk]
+                                  generator=element_generator(seed, el.subspace.key),
+                                  stability=stability) for el in chunk]
         batch.run()
         yield chunk, [f() for f in finishers]
 

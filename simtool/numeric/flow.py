@@ -1,9 +1,11 @@
 r"""Gradient-flow vector fields and the per-trajectory result of an integration.
 
-``GradientFlowField(model, X, y, loss, metric=None)`` is the batch-native vector
-field :math:`\theta' = -M\,\nabla R(\theta)` of math.md §2, with an optional
-diagonal metric :math:`M` so that the preconditioned flow of a reduced network
-(math.md §5: ``ã' = -|B| ∂L̃/∂ã``, ``w̃' = -(1/|B|) ∂L̃/∂w̃``) is the same code.
+``GradientFlowField(model, X, y, loss, metric=None, mask=None)`` is the batch-native
+vector field :math:`\theta' = -\,\mathrm{mask} \odot M\,\nabla R(\theta)` of math.md §2
+for any :class:`~simtool.numeric.models.Model`, with an optional metric :math:`M`
+(:class:`~simtool.numeric.fields.Metric`: diagonal or matrix, shared or per row) so
+that the flow of a reduced network (math.md §5, ``θ̃' = −M ∇R̃``) is the same code, and
+an optional 0/1 mask of frozen coordinates.
 
 ``FlowResult`` is what :func:`simtool.numeric.integrators.integrate` returns: saved
 states, final states and a :class:`Status` code *per trajectory* (conventions.md,
@@ -12,11 +14,12 @@ dropped and never allowed to stop the other rows.
 
 Public API
 ----------
-``GradientFlowField(model, X, y, loss="mse", metric=None)``: ``field(t, θ) -> (batch, D)``
+``GradientFlowField(model, X, y, loss="mse", metric=None, mask=None)`` (a
+:class:`~simtool.numeric.fields.MinibatchField`): ``field(t, θ) -> (batch, D)``
 (``t`` is ignored: the flow is autonomous; it may be a float or a ``(batch,)``
 tensor); ``.risk(θ)``, ``.grad(θ)``, ``.jacobian(θ) -> (batch, D, D)``,
-``.subset(index)`` (the field of a minibatch, used by ``sgd``), ``.n_samples``,
-``.dim``, ``.model``, ``.X``, ``.y``, ``.loss``, ``.metric``.  A field keeps scratch
+``.rows(index)``, ``.subset(index)`` (the field of a minibatch, used by ``sgd``),
+``.n_samples``, ``.dim``, ``.model``, ``.X``, ``.y``, ``.loss``, ``.metric``, ``.mask``.  A field keeps scratch
 buffers between calls: use one field object per thread.
 
 ``Status`` (``IntEnum``): ``COMPLETED`` (reached ``t_max``), ``CONVERGED`` (``‖θ'‖``
@@ -27,8 +30,8 @@ finite state).
 ``FlowResult``: ``times (T,)`` (CPU float64), ``states (T, batch, D)``,
 ``final (batch, D)``, ``status (batch,)`` int64 codes, ``t_final (batch,)`` (the time
 each row reached), ``n_steps (batch,)`` (attempted steps; accepted ones are
-``n_steps - n_rejected``), ``n_rejected (batch,)``, ``n_evals`` (batched field calls),
-``method``; ``indices(status)``,
+``n_steps - n_rejected``), ``n_rejected (batch,)``, ``n_evals`` (batched field calls), ``method``,
+``n_row_evals`` (field evaluations counted per row: stopped rows are not evaluated); ``indices(status)``,
 ``.converged``/``.completed``/``.max_steps``/``.diverged``/``.non_finite`` (index
 tensors), ``.ok`` (bool mask: completed or converged), ``counts()``.
 
@@ -52,45 +55,47 @@ from dataclasses import dataclass
 import torch
 
 from ..errors import DataError
+from .fields import Metric, MinibatchField, as_metric, jacobian_by_vjp
 from .losses import Loss, get_loss
-from .model import TwoLayerModel
+from .models import Model
 
 __all__ = ["GradientFlowField", "Status", "FlowResult"]
 
 Tensor = torch.Tensor
 
 
-class GradientFlowField:
-    r"""The field :math:`\theta \mapsto -M \nabla_\theta R(\theta)`, batched over rows.
+class GradientFlowField(MinibatchField):
+    r"""The field :math:`\theta \mapsto -\,\mathrm{mask} \odot M \nabla_\theta R(\theta)`,
+    batched over rows.
 
     Parameters
     ----------
-    model : TwoLayerModel
-        Any object with the model's ``as_inputs``/``as_targets``/``_design``/
-        ``_risk_and_grad``/``_forward`` kernels (deep models will provide the same).
+    model : Model
+        Any :class:`~simtool.numeric.models.Model` (two-layer, deep, ``torch.func``).
     X, y : array-like
-        Data, validated once here (see :class:`TwoLayerModel`).
+        Data, validated and prepared once here.
     loss : str or Loss
         Registry name or ``Loss`` (:mod:`simtool.numeric.losses`).
-    metric : array-like, optional
-        Diagonal metric ``M``: shape ``(D,)`` or ``(batch, D)``, positive entries.
+    metric : Metric or array-like, optional
+        ``M``: a :class:`Metric`, or an array taken as a diagonal ``(D,)``/``(batch, D)``.
+    mask : array-like, optional
+        0/1 of shape ``(D,)`` or ``(batch, D)``: coordinates with 0 are frozen.
     """
 
-    def __init__(self, model: TwoLayerModel, X: object, y: object, loss: Loss | str = "mse",
-                 metric: object | None = None) -> None:
+    def __init__(self, model: Model, X: object, y: object, loss: Loss | str = "mse",
+                 metric: object | None = None, mask: object | None = None) -> None:
         self.model = model
         self.loss = get_loss(loss)
         self.X = model.as_inputs(X)
         self.y = model.as_targets(y, self.X, self.loss)
-        self._Xd = model._design(self.X)
-        if metric is not None:
-            metric = torch.as_tensor(metric, dtype=model.dtype, device=model.device)
-            if metric.ndim not in (1, 2) or metric.shape[-1] != model.dim:
-                raise DataError(f"metric must have shape ({model.dim},) or (batch, {model.dim}), "
-                                f"got {tuple(metric.shape)}")
-            if not bool((metric > 0).all() & torch.isfinite(metric).all()):
-                raise DataError("metric entries must be positive and finite")
-        self.metric: Tensor | None = metric
+        self._Xp = model.prepare(self.X)
+        self.metric: Metric | None = as_metric(metric, model.dim, model.dtype, model.device)
+        if mask is not None:
+            mask = torch.as_tensor(mask, dtype=model.dtype, device=model.device)
+            if mask.ndim not in (1, 2) or mask.shape[-1] != model.dim:
+                raise DataError(f"mask must have shape ({model.dim},) or (batch, {model.dim}), "
+                                f"got {tuple(mask.shape)}")
+        self.mask: Tensor | None = mask
         self._workspace: dict = {}  # scratch buffers reused between calls (one thread)
 
     @property
@@ -102,53 +107,54 @@ class GradientFlowField:
         return self.model.dim
 
     def __repr__(self) -> str:
+        kind = "none" if self.metric is None else "diagonal" if self.metric.diagonal else "matrix"
         return (f"GradientFlowField({self.model!r}, n={self.n_samples}, loss={self.loss.name}, "
-                f"metric={'none' if self.metric is None else 'diagonal'})")
+                f"metric={kind}{', masked' if self.mask is not None else ''})")
 
     def grad(self, theta: Tensor) -> Tensor:
         """``∇R(θ)`` (without the metric), ``(batch, D)``."""
-        return self.model._risk_and_grad(theta, self._Xd, self.y, self.loss, need_risk=False)[1]
+        return self.model.risk_and_grad_prepared(theta, self._Xp, self.y, self.loss,
+                                                 need_risk=False)[1]
 
     def __call__(self, t: float | Tensor, theta: Tensor) -> Tensor:
-        v = self.model._risk_and_grad(theta, self._Xd, self.y, self.loss, need_risk=False,
-                                      scale=-1.0, workspace=self._workspace)[1]
-        return v if self.metric is None else self.metric * v
+        v = self.model.risk_and_grad_prepared(theta, self._Xp, self.y, self.loss, need_risk=False,
+                                              scale=-1.0, workspace=self._workspace)[1]
+        if self.metric is not None:
+            v = self.metric.apply(v)
+        return v if self.mask is None else v * self.mask
 
     def risk(self, theta: Tensor) -> Tensor:
         """``R(θ)``, ``(batch,)``."""
-        return self.loss.value(self.model._forward(theta, self._Xd), self.y).mean(-1)
+        return self.loss.value(self.model.output(theta, self._Xp), self.y).mean(-1)
 
     def jacobian(self, theta: Tensor) -> Tensor:
-        """Jacobian of the field per row, ``(batch, D, D)`` (reverse mode, ``D`` VJPs).
+        """Jacobian of the field per row, ``(batch, D, D)`` (reverse mode, ``D`` VJPs)."""
+        return jacobian_by_vjp(self, theta)
 
-        Rows are independent, so one VJP with the cotangent ``e_i`` in every row gives
-        row ``i`` of every row's Jacobian.
-        """
-        B, D = theta.shape
-        basis = torch.eye(D, dtype=theta.dtype, device=theta.device)[:, None, :].expand(D, B, D)
-        with torch.enable_grad():
-            _, pullback = torch.func.vjp(lambda th: self(0.0, th), theta)
-            return torch.func.vmap(pullback)(basis)[0].permute(1, 0, 2)
+    def _copy(self) -> GradientFlowField:
+        new = object.__new__(GradientFlowField)
+        new.__dict__.update(self.__dict__)
+        return new
 
     def rows(self, index: slice | Tensor) -> GradientFlowField:
-        """The field restricted to batch rows ``index`` (per-row data and metric follow)."""
-        new = object.__new__(GradientFlowField)
-        new.model, new.loss, new._workspace = self.model, self.loss, self._workspace
-        new.X = self.X[index] if self.X.ndim == 3 else self.X
-        new._Xd = self._Xd[index] if self._Xd.ndim == 3 else self._Xd
-        new.y = self.y[index] if self.y.ndim == 2 else self.y
-        m = self.metric
-        new.metric = m[index] if m is not None and m.ndim == 2 else m
+        """The field restricted to batch rows ``index`` (per-row data, metric, mask follow)."""
+        new = self._copy()
+        if self.X.ndim == 3:
+            new.X, new._Xp = self.X[index], self._Xp[index]
+        if self.y.ndim == 2:
+            new.y = self.y[index]
+        if self.metric is not None:
+            new.metric = self.metric.rows(index)
+        if self.mask is not None and self.mask.ndim == 2:
+            new.mask = self.mask[index]
         return new
 
     def subset(self, index: Tensor) -> GradientFlowField:
         """The field of the risk on samples ``index`` (a 1-D index tensor)."""
-        new = object.__new__(GradientFlowField)
-        new.model, new.loss, new.metric = self.model, self.loss, self.metric
-        new._workspace = self._workspace
+        new = self._copy()
         new.X = self.X.index_select(-2, index)
         new.y = self.y.index_select(-1, index)
-        new._Xd = self._Xd.index_select(-2, index)
+        new._Xp = self._Xp.index_select(-2, index)
         return new
 
 
@@ -175,6 +181,8 @@ class FlowResult:
     n_rejected: Tensor
     n_evals: int
     method: str
+    #: row-evaluations of the field (live-row integration skips stopped rows), or None
+    n_row_evals: int | None = None
 
     def indices(self, status: Status | int | str) -> Tensor:
         """Batch indices of the rows with ``status`` (a ``Status``, its value or name)."""
@@ -225,7 +233,7 @@ class _Recorder:
     """
 
     def __init__(self, theta0: Tensor, times: Tensor, method: str, gtol: float | None,
-                 max_norm: float) -> None:
+                 max_norm: float, live_rows: bool = True) -> None:
         B, D = theta0.shape
         self.state = theta0.clone()
         self.times = times
@@ -240,6 +248,21 @@ class _Recorder:
         self.next_save = torch.zeros(B, dtype=torch.int64, device=dev)
         self.states = theta0.new_zeros((len(times), B, D))
         self.n_evals = 0
+        self.n_row_evals = 0
+        self.live_rows = live_rows
+
+    def live(self) -> Tensor | None:
+        """Indices of the active rows when some row has stopped (else ``None``: all live).
+
+        Integrators evaluate the field on these rows only (``field.rows(idx)``) and
+        scatter the results back; a stopped row's state is never read again.
+        """
+        if not self.live_rows:
+            return None
+        n = int(self.active.sum())
+        if n == self.active.numel():
+            return None
+        return torch.nonzero(self.active).flatten()
 
     def stop(self, rows: Tensor, status: Status) -> None:
         """Mark active rows in the boolean mask ``rows`` with ``status`` and freeze them."""
@@ -283,4 +306,4 @@ class _Recorder:
         unsaved = torch.arange(T, device=self.state.device)[:, None] >= self.next_save[None, :]
         states = torch.where(unsaved[:, :, None], self.state[None], self.states)
         return FlowResult(self.times, states, self.state, self.status, self.t, self.n_steps,
-                          self.n_rejected, self.n_evals, self.method)
+                          self.n_rejected, self.n_evals, self.method, self.n_row_evals)

@@ -2,9 +2,11 @@ r"""Integrators for batched flows ``θ' = F(t, θ)`` behind one entry function.
 
 ``integrate(field, theta0, t_max, method="rk4", ...)`` validates its inputs once (like
 ``torchdiffeq.odeint``), runs the chosen integrator on all rows at once and returns a
-:class:`~simtool.numeric.flow.FlowResult` with a status per row.  ``field`` is any
-callable ``(t, θ) -> (batch, D)`` that treats rows independently, e.g.
-:class:`~simtool.numeric.flow.GradientFlowField`; fixed-step methods pass ``t`` as a
+:class:`~simtool.numeric.flow.FlowResult` with a status per row.  ``field`` is a
+:class:`~simtool.numeric.fields.BatchField` (e.g.
+:class:`~simtool.numeric.flow.GradientFlowField`) or any callable ``(t, θ) -> (batch, D)``
+that treats rows independently and has no per-row data (wrapped by
+:func:`~simtool.numeric.fields.as_batch_field`); fixed-step methods pass ``t`` as a
 float, ``dopri5`` as a ``(batch,)`` tensor (each row has its own time).
 
 Registry ``INTEGRATORS`` (name -> :class:`Integrator`, each with a declared ``order``):
@@ -18,16 +20,23 @@ Registry ``INTEGRATORS`` (name -> :class:`Integrator`, each with a declared ``or
                   (default: Hairer's automatic choice)
 ``radau``    5    stiff option: scipy's implicit Radau IIA (order 5) run *per
                   trajectory* (a Python loop over rows, so meant for small ``D``
-                  and batches), with the Jacobian from ``field.jacobian`` when
-                  present (else finite differences); the row's field is
-                  ``field.rows(slice(b, b + 1))`` when present, else ``field``
-                  itself on a batch of one; a step-size failure is ``NON_FINITE``
+                  and batches); the row's field is ``field.rows(slice(b, b + 1))``
+                  and its Jacobian ``field.jacobian`` (of that row's field, so
+                  per-row data, metric and mask are that row's); a step-size
+                  failure is ``NON_FINITE``
 ``gd``       1    discrete gradient descent, learning rate ``dt``: ``θ ← θ + dt F``;
                   time ``t = k·dt`` after ``k`` steps; save times round to steps
 ``sgd``      1    as ``gd`` on a minibatch of ``batch_size`` samples drawn without
                   replacement at every step from ``generator`` (one minibatch shared
-                  by all rows); needs ``field.subset``
+                  by all rows); needs a ``MinibatchField`` (``field.subset``)
 =========  =====  =============================================================
+
+**Live rows only**: once some row has stopped (converged, diverged, non-finite, or —
+for ``dopri5`` — reached ``t_max`` while others continue), the field is evaluated on
+the active rows only (``field.rows(index)``, results scattered back); with a field
+whose rows are bitwise independent of the batch (simtool's models fix their sample
+blocks per field) the results and statuses are bit-identical to evaluating every row,
+and ``FlowResult.n_row_evals`` counts the work actually done.
 
 Fixed-step methods land exactly on every save time: each interval between save
 times is split into ``ceil(length / dt)`` equal steps.  A row stops early with
@@ -44,7 +53,7 @@ Public API
 ----------
 ``integrate(field, theta0, t_max, *, method="rk4", dt=None, rtol=1e-6, atol=1e-9,
 max_steps=100_000, save_at=None, gtol=None, max_norm=1e8, generator=None,
-batch_size=None, chunk_size=None) -> FlowResult``;
+batch_size=None, chunk_size=None, live_rows=True) -> FlowResult``;
 ``Integrator`` (``name``, ``order``, ``adaptive``, ``stochastic``, ``summary``);
 ``INTEGRATORS``; ``get_integrator(name)``.
 
@@ -71,6 +80,7 @@ import torch
 
 from ..errors import IntegratorError
 from .adaptive import _run_dopri5, _run_radau
+from .fields import BatchField, MinibatchField, as_batch_field
 from .flow import FlowResult, Status, _Recorder
 
 __all__ = ["Integrator", "INTEGRATORS", "get_integrator", "integrate"]
@@ -153,6 +163,7 @@ def _run_fixed(step: Callable, extra_evals: int, exact: bool):
         mark_i = 0
         t = 0.0
         buf = _Buffers(rec.state)
+        live_buf: _Buffers | None = None
         for i in range(n_total + 1):
             while mark_i < len(marks) and marks[mark_i] == i:
                 rec.save(rec.active)
@@ -164,18 +175,36 @@ def _run_fixed(step: Callable, extra_evals: int, exact: bool):
             f = field
             if bs is not None:
                 idx = torch.randperm(opts["n_samples"], generator=generator)[:bs]
-                f = field.subset(idx.to(rec.state.device))  # type: ignore[attr-defined]
+                f = field.subset(idx.to(rec.state.device))
             h = steps[i]
-            k1 = f(t, rec.state)
+            live = rec.live()
+            if live is not None and len(live) == 0:
+                return  # every row stopped (what the periodic check above also does)
+            if live is None:
+                k1 = f(t, rec.state)
+                rec.check_field(k1)
+                candidate = step(f, t, rec.state, h, k1, buf)
+            else:  # only live rows enter the field; scatter back (stopped rows are frozen)
+                if live_buf is None or live_buf.tmp.shape[0] != len(live):
+                    live_buf = _Buffers(rec.state[live])
+                fl, y = f.rows(live), rec.state[live]
+                k1 = fl(t, y)
+                full = torch.zeros_like(rec.state)
+                full[live] = k1
+                rec.check_field(full)
+                candidate = rec.state.clone()
+                candidate[live] = step(fl, t, y, h, k1, live_buf)
+            n_live = rec.state.shape[0] if live is None else len(live)
             rec.n_evals += 1 + extra_evals
-            rec.check_field(k1)
-            rec.advance(step(f, t, rec.state, h, k1, buf), rec.active, t + h)
+            rec.n_row_evals += (1 + extra_evals) * n_live
+            rec.advance(candidate, rec.active, t + h)
             t = t + h
         if len(steps) > n_total:
             rec.stop(rec.active, Status.MAX_STEPS)
         elif opts["gtol"] is not None and bool(rec.active.any()):
             rec.check_field(field(t, rec.state))
             rec.n_evals += 1
+            rec.n_row_evals += rec.state.shape[0]
     return run
 
 
@@ -224,7 +253,7 @@ def integrate(field: Field, theta0: Tensor, t_max: float, *, method: str = "rk4"
               max_steps: int = 100_000, save_at: Sequence[float] | Tensor | None = None,
               gtol: float | None = None, max_norm: float = 1e8,
               generator: torch.Generator | None = None, batch_size: int | None = None,
-              chunk_size: int | None = None) -> FlowResult:
+              chunk_size: int | None = None, live_rows: bool = True) -> FlowResult:
     r"""Integrate ``θ' = field(t, θ)`` from ``theta0`` (``(batch, D)``) over ``[0, t_max]``.
 
     Parameters
@@ -256,14 +285,19 @@ def integrate(field: Field, theta0: Tensor, t_max: float, *, method: str = "rk4"
     batch_size : int, optional
         Minibatch size of ``sgd`` (required there).
     chunk_size : int, optional
-        Integrate at most this many rows at a time (memory); needs ``field.rows``
-        unless the field has no per-row data.  Results equal the unchunked run.
+        Integrate at most this many rows at a time (memory).  Results equal the
+        unchunked run.
+    live_rows : bool
+        Evaluate the field on active rows only once some row has stopped (default);
+        ``False`` evaluates every row at every stage (the reference for tests and
+        benchmarks).
 
     Returns
     -------
     FlowResult
     """
     integ = get_integrator(method)
+    field = as_batch_field(field)
     if not isinstance(theta0, Tensor) or theta0.ndim != 2 or theta0.shape[0] == 0:
         shape = tuple(theta0.shape) if isinstance(theta0, Tensor) else type(theta0).__name__
         raise IntegratorError(f"theta0 must be a (batch, D) tensor with batch ≥ 1, got {shape}")
@@ -281,10 +315,10 @@ def integrate(field: Field, theta0: Tensor, t_max: float, *, method: str = "rk4"
     if integ.stochastic:
         if not isinstance(generator, torch.Generator):
             raise IntegratorError("integrator 'sgd' needs an explicit torch.Generator (generator=)")
-        if not hasattr(field, "subset") or not hasattr(field, "n_samples"):
-            raise IntegratorError("integrator 'sgd' needs a field with .subset and .n_samples, "
-                                  "e.g. GradientFlowField")
-        opts["n_samples"] = int(field.n_samples)  # type: ignore[attr-defined]
+        if not isinstance(field, MinibatchField):
+            raise IntegratorError("integrator 'sgd' needs a MinibatchField (with .subset and "
+                                  ".n_samples), e.g. GradientFlowField")
+        opts["n_samples"] = int(field.n_samples)
         opts["batch_size"] = int(_positive("batch_size", batch_size if batch_size is not None
                                            else 0, integer=True))
         if opts["batch_size"] > opts["n_samples"]:
@@ -292,11 +326,11 @@ def integrate(field: Field, theta0: Tensor, t_max: float, *, method: str = "rk4"
                 f"batch_size {batch_size} exceeds the {opts['n_samples']} samples")
     times = _save_times(save_at, t_max, theta0)
     if chunk_size is None or int(_positive("chunk_size", chunk_size, integer=True)) >= len(theta0):
-        rec = _Recorder(theta0, times, integ.name, opts["gtol"], opts["max_norm"])
+        rec = _Recorder(theta0, times, integ.name, opts["gtol"], opts["max_norm"], bool(live_rows))
         with torch.no_grad():
             integ.run(field, rec, opts)
         return rec.finish()
-    return _chunked(integ, field, theta0, times, opts, int(chunk_size))
+    return _chunked(integ, field, theta0, times, opts, int(chunk_size), bool(live_rows))
 
 
 def _save_times(save_at: object, t_max: float, like: Tensor) -> Tensor:
@@ -316,20 +350,20 @@ def _save_times(save_at: object, t_max: float, like: Tensor) -> Tensor:
     return times
 
 
-def _chunked(integ: Integrator, field: Field, theta0: Tensor, times: Tensor, opts: dict,
-             size: int) -> FlowResult:
+def _chunked(integ: Integrator, field: BatchField, theta0: Tensor, times: Tensor, opts: dict,
+             size: int, live_rows: bool) -> FlowResult:
     """Integrate ``size`` rows at a time, writing into preallocated result tensors."""
     gen = opts["generator"]
     gen_state = gen.get_state() if gen is not None else None
     B = len(theta0)
     out: dict[str, Tensor] = {}
-    n_evals, result_times = 0, times
+    n_evals, n_row_evals, result_times = 0, 0, times
     for start in range(0, B, size):
         rows = slice(start, start + size)
-        f = field.rows(rows) if hasattr(field, "rows") else field  # type: ignore[attr-defined]
+        f = field.rows(rows)
         if gen is not None:
             gen.set_state(gen_state)  # every chunk sees the same minibatch stream
-        rec = _Recorder(theta0[rows], times, integ.name, opts["gtol"], opts["max_norm"])
+        rec = _Recorder(theta0[rows], times, integ.name, opts["gtol"], opts["max_norm"], live_rows)
         with torch.no_grad():
             integ.run(f, rec, opts)
         part = rec.finish()
@@ -344,6 +378,7 @@ def _chunked(integ: Integrator, field: Field, theta0: Tensor, times: Tensor, opt
                 out[name] = value.new_empty(shape)
             (out[name][:, rows] if name == "states" else out[name][rows]).copy_(value)
         n_evals, result_times = n_evals + part.n_evals, part.times
+        n_row_evals += part.n_row_evals or 0
         del part, fields
     return FlowResult(result_times, out["states"], out["final"], out["status"], out["t_final"],
-                      out["n_steps"], out["n_rejected"], n_evals, integ.name)
+                      out["n_steps"], out["n_rejected"], n_evals, integ.name, n_row_evals)

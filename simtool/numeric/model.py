@@ -36,7 +36,9 @@ Public API
 device=None)``.
 Attributes ``net``, ``dim``, ``width``, ``input_dim``, ``unit_size``, ``device``, ``dtype``,
 ``activation``.
-Methods (``θ``: ``(batch, D)``):
+The :class:`~simtool.numeric.models.Model` protocol: ``prepare(X)`` (the design
+matrix), ``output(θ, Xd)``, ``risk_and_grad_prepared(θ, Xd, y, loss, *, need_risk,
+scale, workspace)``, ``jacobian_prepared(θ, Xd)``; and (``θ``: ``(batch, D)``):
 ``forward(θ, X) -> (batch, n)`` (also ``model(θ, X)``),
 ``jacobian(θ, X) -> (batch, n, D)`` (per-sample ``∇_θ f``),
 ``risk(θ, X, y, loss) -> (batch,)``, ``risk_grad(θ, X, y, loss) -> (batch, D)``,
@@ -59,10 +61,11 @@ from __future__ import annotations
 import torch
 
 from ..bridge import TorchActivation, plain_no_grad, torch_activation
-from ..errors import ArchitectureError, DataError
+from ..errors import ArchitectureError
 from ..symbolic.activation import Activation
 from ..symbolic.network import TwoLayerNet
-from .losses import Loss, get_loss
+from .losses import Loss
+from .models import ModelBase, sample_block
 
 __all__ = ["TwoLayerModel"]
 
@@ -88,7 +91,7 @@ def _buffers(workspace: dict | None, size: int, like: Tensor) -> list[Tensor]:
     return bufs
 
 
-class TwoLayerModel:
+class TwoLayerModel(ModelBase):
     """Float, batched evaluation of a :class:`~simtool.symbolic.network.TwoLayerNet`.
 
     Parameters
@@ -106,8 +109,7 @@ class TwoLayerModel:
         if not isinstance(net, TwoLayerNet):
             raise ArchitectureError(f"expected a TwoLayerNet, got {type(net).__name__}")
         self.net = net
-        self.device = torch.device(device) if device is not None else torch.device("cpu")
-        self.dtype = dtype
+        self._init_device(device, dtype)
         self.activation: TorchActivation = torch_activation(net.activation)
 
     @classmethod
@@ -124,55 +126,15 @@ class TwoLayerModel:
 
     # -- layout ----------------------------------------------------------------
     @property
-    def dim(self) -> int:
-        return self.net.dim
-
-    @property
     def width(self) -> int:
         return self.net.width
-
-    @property
-    def input_dim(self) -> int:
-        return self.net.input_dim
 
     @property
     def unit_size(self) -> int:
         return self.net.unit_size
 
-    def __repr__(self) -> str:
-        return f"TwoLayerModel({self.net.describe()}, device={self.device}, dtype={self.dtype})"
-
-    def _check_theta(self, theta: Tensor) -> Tensor:
-        if not isinstance(theta, Tensor) or theta.ndim != 2 or theta.shape[1] != self.dim:
-            shape = tuple(theta.shape) if isinstance(theta, Tensor) else type(theta).__name__
-            raise ArchitectureError(f"θ must have shape (batch, {self.dim}), got {shape}")
-        return theta
-
-    def as_inputs(self, X: object) -> Tensor:
-        """Validate and convert inputs to ``(n, d)`` or ``(batch, n, d)`` on device."""
-        X = torch.as_tensor(X, dtype=self.dtype, device=self.device)
-        if X.ndim == 1 and self.input_dim == 1:
-            X = X[:, None]
-        if X.ndim not in (2, 3) or X.shape[-1] != self.input_dim or X.shape[-2] == 0:
-            raise DataError(f"inputs must have shape (n, {self.input_dim}) or (batch, n, "
-                            f"{self.input_dim}) with n ≥ 1, got {tuple(X.shape)}")
-        if not bool(torch.isfinite(X).all()):
-            raise DataError("inputs contain NaN or inf")
-        return X
-
-    def as_targets(self, y: object, X: Tensor, loss: Loss | None = None) -> Tensor:
-        """Validate targets against inputs ``X`` (already converted) and ``loss``."""
-        y = torch.as_tensor(y, dtype=self.dtype, device=self.device)
-        n = X.shape[-2]
-        if y.ndim == 2 and y.shape[1] == 1 and n != 1:
-            y = y[:, 0]
-        if y.ndim not in (1, 2) or y.shape[-1] != n:
-            raise DataError(f"targets must have shape ({n},) or (batch, {n}), got {tuple(y.shape)}")
-        (loss or get_loss("mse")).check_targets(y)
-        return y
-
-    def _design(self, X: Tensor) -> Tensor:
-        """``X̃ = [X, 1]`` (or ``X`` without hidden biases)."""
+    def prepare(self, X: Tensor) -> Tensor:
+        """The design matrix ``X̃ = [X, 1]`` (or ``X`` without hidden biases)."""
         if not self.net.bias:
             return X
         return torch.cat([X, X.new_ones(X.shape[:-1] + (1,))], dim=-1)
@@ -208,7 +170,7 @@ class TwoLayerModel:
         target = _BLOCK_ELEMENTS_CUDA if device.type == "cuda" else _BLOCK_ELEMENTS_CPU
         return max(1, min(n, target // max(1, B * self.width)))
 
-    def _forward(self, theta: Tensor, Xd: Tensor) -> Tensor:
+    def output(self, theta: Tensor, Xd: Tensor) -> Tensor:
         shared = Xd.ndim == 2
         n = Xd.shape[-2]
         nb = self._block(theta.shape[0], n, theta.device) if plain_no_grad(theta) else n
@@ -218,9 +180,9 @@ class TwoLayerModel:
             parts.append(self._output(theta, a, self.activation.values(z0, 0)[0], shared))
         return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
 
-    def _risk_and_grad(self, theta: Tensor, Xd: Tensor, y: Tensor, loss: Loss,
-                       need_risk: bool = True, scale: float = 1.0,
-                       workspace: dict | None = None) -> tuple[Tensor | None, Tensor]:
+    def risk_and_grad_prepared(self, theta: Tensor, Xd: Tensor, y: Tensor, loss: Loss, *,
+                               need_risk: bool = True, scale: float = 1.0,
+                               workspace: dict | None = None) -> tuple[Tensor | None, Tensor]:
         """``(R, scale · ∇R)``; the flow field uses ``scale = -1``.
 
         With autograd or a ``torch.func`` transform recording, the formulas run
@@ -248,7 +210,7 @@ class TwoLayerModel:
         risk = theta.new_zeros(B) if need_risk else None
         r_sum = theta.new_zeros(B)
         fold_a = n <= us - 1  # multiply a into the smaller of H and ∂R/∂u
-        nb = self._block(B, n, theta.device)
+        nb = sample_block(workspace, n, lambda: self._block(B, n, theta.device))
         U = theta[:, : m * us].reshape(B, m, us)[:, :, 1:]
         bufs = _buffers(workspace, nb * B * m, theta)
         for i in range(0, n, nb):
@@ -260,7 +222,11 @@ class TwoLayerModel:
                 torch.mm(Xb, U.reshape(B * m, us - 1).T, out=zb.view(k, B * m))
             else:
                 torch.bmm(Xb, U.transpose(1, 2), out=zb)
-            s0, ds0 = self.activation.values(zb, 1, out=(sb, db))
+            act = self.activation
+            if act.backward is not None:  # σ' from σ later, fused with the product by r
+                s0, ds0 = act.values(zb, 0, out=(sb,))[0], None
+            else:
+                s0, ds0 = act.values(zb, 1, out=(sb, db))
             if shared:
                 f = torch.mul(s0, a0, out=tb).sum(-1).T
             else:
@@ -277,7 +243,10 @@ class TwoLayerModel:
             else:
                 ga += torch.bmm(r[:, None, :], s0)[:, 0, :]
             # s0 is not read after this point, so σ and σ' may alias (e.g. exp)
-            H = ds0.mul_(rr)  # r_i σ'(z_ik)
+            if ds0 is None:  # r_i σ'(z_ik) in one fused pass (tanh, sigmoid)
+                H = act.backward(rr.expand_as(s0), s0, out=db)
+            else:
+                H = ds0.mul_(rr)  # r_i σ'(z_ik)
             if fold_a:
                 H.mul_(a0)
             if transposed and shared:
@@ -319,17 +288,8 @@ class TwoLayerModel:
         risk = loss.value(f, y).mean(1) if need_risk else None
         return risk, grad
 
-    # -- public, validating API -----------------------------------------------------
-    def forward(self, theta: Tensor, X: object) -> Tensor:
-        """Outputs ``f(θ_b, x_i)``, shape ``(batch, n)``."""
-        return self._forward(self._check_theta(theta), self._design(self.as_inputs(X)))
-
-    __call__ = forward
-
-    def jacobian(self, theta: Tensor, X: object) -> Tensor:
+    def jacobian_prepared(self, theta: Tensor, Xd: Tensor) -> Tensor:
         """Per-sample gradients ``∇_θ f(θ_b, x_i)``, shape ``(batch, n, D)`` (analytic)."""
-        theta = self._check_theta(theta)
-        Xd = self._design(self.as_inputs(X))
         B = theta.shape[0]
         a, _, z = self._pre(theta, Xd)
         s, ds = self.activation.values(z, 1)
@@ -340,33 +300,3 @@ class TwoLayerModel:
         if self.net.output_bias:
             J = torch.cat([J, J.new_ones(B, n, 1)], dim=2)
         return J
-
-    def risk_and_grad(self, theta: Tensor, X: object, y: object,
-                      loss: Loss | str = "mse") -> tuple[Tensor, Tensor]:
-        """``(R(θ), ∇R(θ))`` with shapes ``(batch,)`` and ``(batch, D)``."""
-        loss = get_loss(loss)
-        theta = self._check_theta(theta)
-        X = self.as_inputs(X)
-        y = self.as_targets(y, X, loss)
-        risk, grad = self._risk_and_grad(theta, self._design(X), y, loss)
-        return risk, grad  # type: ignore[return-value]
-
-    def risk(self, theta: Tensor, X: object, y: object, loss: Loss | str = "mse") -> Tensor:
-        """Empirical risk ``R(θ) = mean_i ℓ(f(θ, x_i), y_i)``, shape ``(batch,)``."""
-        loss = get_loss(loss)
-        theta = self._check_theta(theta)
-        X = self.as_inputs(X)
-        y = self.as_targets(y, X, loss)
-        return loss.value(self._forward(theta, self._design(X)), y).mean(1)
-
-    def risk_grad(self, theta: Tensor, X: object, y: object, loss: Loss | str = "mse") -> Tensor:
-        """``∇_θ R(θ)``, shape ``(batch, D)``, without per-sample gradients."""
-        return self.risk_and_grad(theta, X, y, loss)[1]
-
-    def sample_theta(self, batch: int, *, generator: torch.Generator, std: float = 1.0) -> Tensor:
-        """``batch`` i.i.d. ``N(0, std²)`` parameter vectors drawn from ``generator``."""
-        if not isinstance(generator, torch.Generator):
-            raise DataError("sample_theta needs an explicit torch.Generator (seeded)")
-        out = torch.randn(batch, self.dim, generator=generator, dtype=self.dtype,
-                          device=generator.device)
-        return out.mul_(std).to(self.device)

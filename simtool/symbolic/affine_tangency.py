@@ -5,8 +5,9 @@ per-sample field is tangent to it: ``n·∇_θ f(θ, x) = 0`` for every equation
 of ``V``, every ``θ ∈ S`` and every ``x``.  This is the test of
 :mod:`simtool.symbolic.tangency` with the parametrisation ``θ = θ₀ + Σ_j t_j v_j``:
 
-1. linear ``S`` of a two-layer net: the formal stage of
-   :func:`~simtool.symbolic.tangency.formal_residuals` (identically in σ of its parity);
+1. linear ``S``: the formal stage of :func:`~simtool.symbolic.tangency.formal_residuals`
+   (two-layer nets, identically in σ of its parity) or main's generic
+   :func:`~simtool.symbolic.tangency_general.prove_invariant_any` (any other network);
 2. the rows left over, with the actual σ: a cheap exact refutation is tried first (a
    rational ``t``, rational ``x`` where the component is *provably* non-zero, so the
    point ``θ = θ₀ + V t`` is exact, e.g. with ``b1 = π/2``), then sympy simplification to 0;
@@ -69,6 +70,10 @@ def decide_tangency(net, S: AffineSubspace) -> Verdict:
                            f"identically in σ (using only that σ is {net.activation.parity.value})"
                            + _caveat(net))
         rows = [r for r, _ in bad]
+    elif S.is_linear:  # any other network: main's generic test (formal back-propagation first)
+        from .tangency_general import prove_invariant_any
+
+        return prove_invariant_any(net, S.linear)
     residuals = normal_residuals(net, S, rows)
     open_rows = []
     for r, expr in zip(rows, residuals):
@@ -106,11 +111,11 @@ def _refute(net, S: AffineSubspace, r: int, expr: sympy.Expr) -> Verdict | None:
 
 
 def _sigma(net) -> str:
-    acts = getattr(net, "activations", None) or (net.activation,)
+    acts = net.activations
     return ", ".join(str(a.expr) for a in acts)
 
 
 def _caveat(net) -> str:
-    acts = getattr(net, "activations", None) or (net.activation,)
+    acts = net.activations
     bad = [a.name for a in acts if not a.analytic]
     return f"; caveat: σ = {', '.join(bad)} is not analytic, the flow may be non-unique at kinks" if bad else ""

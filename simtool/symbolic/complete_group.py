@@ -20,7 +20,7 @@ complete :func:`~simtool.symbolic.signed_search.backtrack_symmetries` over the
 whole parameter space, every survivor proved exactly.
 
 Continuous *orthogonal* symmetries (identity σ: ``O(m)``) are reported in
-:attr:`SymmetryGroup.continuous` (:mod:`simtool.symbolic.orthogonal_algebra`):
+:attr:`CompleteGroup.continuous` (:mod:`simtool.symbolic.orthogonal_algebra`):
 then every subspace fixed by a subgroup of that continuous group is a SIM, and the
 finite lattice of ``G`` is only a sublattice of a continuum.
 
@@ -34,35 +34,29 @@ finite lattice of ``G`` is only a sublattice of a continuum.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any
 
 from ..errors import ArchitectureError
+from .group import SymmetryGroup, _from_points
 from .network import TwoLayerNet
 from .orthogonal_algebra import OrthogonalAlgebra, orthogonal_algebra
-from .signed_search import backtrack_symmetries, verify_exactly
+from .signed_search import backtrack_symmetries, stabilizer_chain_generators, verify_exactly
 from .symmetry import SignedPermutation, unit_permutation, verify_symmetry
 from .zero import is_identically_zero
 
-__all__ = ["SymmetryGroup", "complete_group", "from_point_permutation", "describe_element", "MAX_ELEMENTS"]
-
-#: :meth:`SymmetryGroup.elements` refuses groups larger than this
-MAX_ELEMENTS = 200_000
+__all__ = ["CompleteGroup", "complete_group", "from_point_permutation", "cycle_notation"]
 
 
 def from_point_permutation(p, dim: int) -> SignedPermutation:
-    """Inverse of :meth:`SignedPermutation.as_point_permutation`."""
-    arr = p.array_form + list(range(len(p.array_form), 2 * dim))
-    perm = tuple(arr[2 * i] // 2 for i in range(dim))
-    signs = tuple(1 if arr[2 * i] % 2 == 0 else -1 for i in range(dim))
-    return SignedPermutation(perm, signs)
+    """Inverse of :meth:`SignedPermutation.as_point_permutation` (a sympy ``Permutation``)."""
+    return _from_points(list(p.array_form) + list(range(len(p.array_form), 2 * dim)), dim)
 
 
-def describe_element(names, g: SignedPermutation) -> str:
+def cycle_notation(names, g: SignedPermutation) -> str:
     """Cycle notation on parameter names, e.g. ``(a1 w1)(b1 ↦ −b1)``; ``id`` for the identity.
 
-    >>> describe_element(["a1", "w1", "b1"], SignedPermutation((1, 0, 2), (1, 1, -1)))
+    >>> cycle_notation(["a1", "w1", "b1"], SignedPermutation((1, 0, 2), (1, 1, -1)))
     '(a1 w1) (b1 ↦ −b1)'
     """
     seen, parts = set(), []
@@ -93,47 +87,13 @@ def _signed(names, g: SignedPermutation, cyc, k: int) -> str:
     return ("−" if sign == -1 else "") + names[cyc[k % len(cyc)]]
 
 
-@dataclass(frozen=True, eq=False)
-class SymmetryGroup:
-    """A finite group of verified signed-permutation symmetries given by generators.
+@dataclass(frozen=True)
+class CompleteGroup(SymmetryGroup):
+    """:class:`~simtool.symbolic.group.SymmetryGroup` with the completeness argument and the
+    continuous orthogonal symmetries (``None``: not searched)."""
 
-    ``relative_to`` says which group this is (every "symmetry-induced" claim names it);
-    ``method`` the argument that makes it complete; ``continuous`` the continuous
-    orthogonal symmetries, if any (then SIMs come in continuous families).
-    """
-
-    net: Any
-    generators: tuple[SignedPermutation, ...]
-    evidence: tuple[str, ...]
-    rejected: tuple[tuple[str, str], ...]
-    relative_to: str
     method: str = ""
     continuous: OrthogonalAlgebra | None = None
-
-    @cached_property
-    def perm_group(self):
-        """sympy ``PermutationGroup`` on the ``2D`` points ``±e_i``."""
-        from sympy.combinatorics import Permutation, PermutationGroup
-
-        gens = [g.as_point_permutation() for g in self.generators] or [Permutation(2 * self.net.dim - 1)]
-        return PermutationGroup(gens)
-
-    @cached_property
-    def order(self) -> int:
-        return int(self.perm_group.order())
-
-    def contains(self, g: SignedPermutation) -> bool:
-        return bool(self.perm_group.contains(g.as_point_permutation()))
-
-    def elements(self) -> list[SignedPermutation]:
-        """All elements (refused above :data:`MAX_ELEMENTS`)."""
-        if self.order > MAX_ELEMENTS:
-            raise ArchitectureError(f"the group has {self.order:,} elements (limit {MAX_ELEMENTS:,})")
-        return [from_point_permutation(p, self.net.dim) for p in self.perm_group.generate()]
-
-    @property
-    def name(self) -> str:
-        return self.relative_to
 
     @property
     def continuum_note(self) -> str | None:
@@ -170,21 +130,27 @@ def _embed(net: TwoLayerNet, beta: SignedPermutation, k: int) -> SignedPermutati
     return SignedPermutation(tuple(perm), tuple(signs))
 
 
-def _two_layer(net: TwoLayerNet, *, with_continuous: bool) -> SymmetryGroup:
+def unit_automorphisms(unit: TwoLayerNet) -> list[SignedPermutation]:
+    """``Aut(u)`` of a width-1 net by the complete search, each element proved exactly (live)."""
+    if is_identically_zero(unit.activation.derivative):
+        raise ArchitectureError(f"σ = {unit.activation.name} is constant; the network has no parameters to train")
+    one = TwoLayerNet(1, unit.activation, unit.input_dim, unit.bias, output_bias=False)
+    return [b for b in backtrack_symmetries(one) if verify_exactly(one, b)]
+
+
+def _two_layer(net: TwoLayerNet, *, with_continuous: bool, live: bool = False) -> CompleteGroup:
+    from .unit_facts import unit_facts
+
     if is_identically_zero(net.activation.derivative):
         raise ArchitectureError(f"σ = {net.activation.name} is constant; the network has no parameters to train")
     unit = TwoLayerNet(1, net.activation, net.input_dim, net.bias, output_bias=False)
-    found = backtrack_symmetries(unit)
-    aut, rejected = [], []
-    for b in found:
-        if verify_exactly(unit, b):
-            aut.append(b)
-        else:
-            rejected.append((describe_element(unit.names, b), "passed the float screen; not proved exactly"))
+    # Aut(u): shipped for the registry (simtool.symbolic.unit_facts), else searched and proved now
+    aut = unit_automorphisms(unit) if live else unit_facts(net).automorphisms()
+    rejected: list = []
     gens, evidence = [], []
     for b in _generating_subset(aut):
         g = _embed(net, b, 1)
-        label = f"unit symmetry {describe_element(net.names, g)}"
+        label = f"unit symmetry {cycle_notation(net.names, g)}"
         ok, why = verify_symmetry(net, g)
         (gens if ok else rejected).append(SignedPermutation(g.perm, g.signs, label) if ok else (label, why))
         if ok:
@@ -203,15 +169,9 @@ def _two_layer(net: TwoLayerNet, *, with_continuous: bool) -> SymmetryGroup:
     name = _two_layer_name(m, len(aut))
     method = (f"complete: symmetries map units to units (components of the Hessian-support graph), so "
               f"G = Aut(u) ≀ S_{m}; Aut(u) of order {len(aut)} from a complete search over the "
-              f"{2 ** unit.dim * _fact(unit.dim)} signed permutations of one unit, each proved exactly")
+              f"{2 ** unit.dim * math.factorial(unit.dim)} signed permutations of one unit, each proved exactly")
     cont = orthogonal_algebra(net) if with_continuous else None
-    return SymmetryGroup(net, tuple(gens), tuple(evidence), tuple(rejected), name, method, cont)
-
-
-def _fact(n: int) -> int:
-    import math
-
-    return math.factorial(n)
+    return CompleteGroup(net, tuple(gens), tuple(evidence), tuple(rejected), name, method, cont)
 
 
 def _two_layer_name(m: int, aut: int) -> str:
@@ -219,39 +179,32 @@ def _two_layer_name(m: int, aut: int) -> str:
     return f"the complete signed-permutation group ({base})"
 
 
-def _generic(net, *, with_continuous: bool) -> SymmetryGroup:
-    found = backtrack_symmetries(net)
-    elements, rejected = [], []
-    for g in found:
-        if g.is_identity or verify_exactly(net, g):
-            elements.append(g)
-        else:
-            rejected.append((describe_element(net.names, g), "passed the float screen; not proved exactly"))
-    gens = [SignedPermutation(g.perm, g.signs, describe_element(net.names, g)) for g in _generating_subset(elements)]
+def _generic(net, *, with_continuous: bool) -> CompleteGroup:
+    rejected: list[tuple[str, str]] = []
+
+    def accept(g: SignedPermutation) -> bool:
+        if verify_exactly(net, g):
+            return True
+        rejected.append((cycle_notation(net.names, g), "passed the float screen; not proved exactly"))
+        return False
+
+    found, levels = stabilizer_chain_generators(net, accept)
+    gens = [SignedPermutation(g.perm, g.signs, cycle_notation(net.names, g)) for g in found]
     evidence = tuple("f(gθ, x) − f(θ, x) simplifies to 0 on f" for _ in gens)
-    method = (f"complete: backtracking over all signed permutations with a sound float screen on partial "
-              f"supports; {len(elements)} survivor(s), each proved exactly")
+    method = ("complete: stabiliser-chain backtracking over all signed permutations with a sound float "
+              f"screen on partial supports ({levels} levels); every coset representative proved exactly")
     cont = orthogonal_algebra(net) if with_continuous else None
-    return SymmetryGroup(net, tuple(gens), evidence, tuple(rejected),
-                         f"the complete signed-permutation group (order {len(elements)})", method, cont)
+    group = CompleteGroup(net, tuple(gens), evidence, tuple(rejected), "", method, cont)
+    name = f"the complete signed-permutation group (order {group.order})"
+    return CompleteGroup(net, tuple(gens), evidence, tuple(rejected), name, method, cont)
 
 
-def complete_group(net, *, continuous: bool = True) -> SymmetryGroup:
-    """Every signed-permutation symmetry of ``net``, as a verified :class:`SymmetryGroup`.
+def complete_group(net, *, continuous: bool = True, live: bool = False) -> CompleteGroup:
+    """Every signed-permutation symmetry of ``net``, as a verified :class:`CompleteGroup`.
 
-    ``continuous=False`` skips the search for continuous orthogonal symmetries.
+    ``continuous=False`` skips the search for continuous orthogonal symmetries;
+    ``live=True`` recomputes ``Aut(u)`` instead of reading the shipped unit cache.
     """
     if isinstance(net, TwoLayerNet):
-        return _two_layer(net, with_continuous=continuous)
+        return _two_layer(net, with_continuous=continuous, live=live)
     return _generic(net, with_continuous=continuous)
-
-
-def fixed_space_of(group: SymmetryGroup, elements) -> Any:
-    """``Fix(⟨elements⟩) = ∩ Fix(h)`` (exact)."""
-    from .subspace import Subspace
-
-    out = Subspace.whole(group.net.dim)
-    for h in elements:
-        out = out & h.fixed_subspace()
-    return out
-

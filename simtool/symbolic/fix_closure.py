@@ -40,6 +40,12 @@ __all__ = ["ClosureClass", "Closure", "close_up_to_symmetry", "atoms", "conjugac
 
 #: the orbit search stops (and the request is refused with a lower bound) beyond this
 MAX_LATTICE_ELEMENTS = 200_000
+#: groups larger than this are refused before any work (the closure scans every atom for
+#: every class: (3,3) tanh, |G| = 2,304, takes seconds; |G| = 18,432 takes many minutes)
+MAX_GROUP_ORDER = 20_000
+#: wall-clock budget of one closure, seconds; beyond it the request is refused with the
+#: number of elements found so far as a lower bound
+TIME_BUDGET = 120.0
 
 
 @dataclass
@@ -161,8 +167,20 @@ def atoms(G: SymmetryGroup, limit: int = MAX_LATTICE_ELEMENTS) -> list[tuple[Sig
     return sorted(out.items(), key=lambda kv: (-kv[0].dim, kv[0].code))
 
 
-def close_up_to_symmetry(G: SymmetryGroup, *, limit: int = MAX_LATTICE_ELEMENTS) -> Closure:
-    """The whole lattice as ``G``-orbits, expanding one representative per orbit."""
+def close_up_to_symmetry(G: SymmetryGroup, *, limit: int = MAX_LATTICE_ELEMENTS,
+                         max_order: int = MAX_GROUP_ORDER, budget: float = TIME_BUDGET) -> Closure:
+    """The whole lattice as ``G``-orbits, expanding one representative per orbit.
+
+    Refuses (``TooLargeError``) groups of order above ``max_order`` before any work,
+    and stops with a lower bound when more than ``limit`` elements are found or the
+    wall-clock ``budget`` (seconds) is spent.
+    """
+    import time
+
+    if G.order > max_order:
+        raise TooLargeError(f"the symmetry group has order {G.order:,} (limit {max_order:,} for the full "
+                            "closure over its conjugacy classes)")
+    deadline = time.monotonic() + budget
     atom_list = atoms(G, limit)
     relations = [moved_relations(g) for _, g in atom_list]
     whole = SignedPartition.whole(G.dim)
@@ -190,6 +208,9 @@ def close_up_to_symmetry(G: SymmetryGroup, *, limit: int = MAX_LATTICE_ELEMENTS)
                                     f"after {len(classes):,} classes)")
         cls.covers = _maximal(list(children))
         k += 1
+        if time.monotonic() > deadline:
+            raise TooLargeError(f"the closure ran past its {budget:g} s budget with at least {len(class_of):,} "
+                                f"elements in {len(classes):,} classes found so far")
     return Closure(classes, class_of)
 
 

@@ -40,7 +40,7 @@ from .fix_closure import MAX_LATTICE_ELEMENTS, Closure, close_up_to_symmetry
 from .group import SymmetryGroup, derive_group, describe_element
 from .reduction_general import Reduction, reduce_subspace
 from .signed_partition import SignedPartition
-from .subspace import Subspace
+from .subspace import Subspace, linear_form_text
 from .symmetry import SignedPermutation
 from .tangency_general import prove_invariant_any
 
@@ -149,7 +149,11 @@ class FixElement:
     def description(self) -> str:
         if self.dim == self.net.dim:
             return "whole space (no constraint)"
-        return self.reduction.describe()
+        text = self.reduction.describe()
+        if text == "no neurons merged":  # e.g. role-mixing symmetries: say what the equations are
+            eqs = [linear_form_text(self.net.names, row) + " = 0" for row in self.subspace.equations]
+            text = ", ".join(eqs[:3]) + (f", … (+{len(eqs) - 3})" if len(eqs) > 3 else "")
+        return text
 
     @property
     def invariance(self) -> Verdict:

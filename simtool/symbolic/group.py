@@ -91,8 +91,8 @@ def _moved_layers(net: Network, g: SignedPermutation) -> set[int]:
 def verify_generator(net: Network, g: SignedPermutation) -> tuple[bool, str]:
     r"""Prove ``f(gθ, x) ≡ f(θ, x)`` exactly; ``(holds, evidence)``.
 
-    Small networks: the difference is simplified on the whole ``f``.  Larger ones,
-    when ``g`` only moves the parameters of hidden layer ``l`` (rows, biases) and of
+    Two-layer nets up to ``FULL_VERIFY_DIM`` parameters: the difference is simplified on
+    the whole ``f``.  Otherwise, when ``g`` only moves the parameters of hidden layer ``l`` (rows, biases) and of
     layer ``l+1`` (columns): ``f`` depends on them only through the local map
     :math:`h \mapsto W_{l+1}\,\sigma_l(W_l h + b_l)` with ``h = h_{l-1}`` free, so
     proving that map invariant for symbolic ``h`` proves ``f`` invariant (exact).
@@ -102,7 +102,8 @@ def verify_generator(net: Network, g: SignedPermutation) -> tuple[bool, str]:
     th = net.symbols
     gth = g.apply(th)
     local = None
-    if net.dim > FULL_VERIFY_DIM and layers and max(layers) - min(layers) <= 1 and min(layers) < depth:
+    if layers and max(layers) - min(layers) <= 1 and min(layers) < depth and \
+            (net.dim > FULL_VERIFY_DIM or depth > 2):
         local = min(layers)
     if local is None:
         diffs = [net.function(gth) - net.function(th)]

@@ -74,22 +74,37 @@ def _numeric(net, f: sympy.Expr, seed: int) -> OrthogonalAlgebra:
 
     th = list(net.symbols)
     xs = list(net.x_symbols)
-    grad = sympy.lambdify(th + xs, [sympy.diff(f, t) for t in th], modules="math")
+    from .signed_search import value_and_gradient_function
+
+    fg = value_and_gradient_function(net)
     pairs = _pairs(net.dim)
     rng = random.Random(seed)
     M = []
     for _ in range(len(pairs) + 20):
         theta = [rng.uniform(-1.5, 1.5) for _ in th]
         x = [rng.uniform(-1.5, 1.5) for _ in xs]
-        g = grad(*theta, *x)
+        g = fg(*theta, *x)[1:]
         M.append([theta[j] * g[i] - theta[i] * g[j] for i, j in pairs])
     if not pairs:
         return OrthogonalAlgebra(0, True, "one parameter: no rotations")
-    s = np.linalg.svd(np.array(M, dtype=float), compute_uv=False)
+    s = _singular_values(np.array(M, dtype=float))
     null = int(np.sum(s <= NUMERIC_GAP * s[0]))
     kept = s[s > NUMERIC_GAP * s[0]]
     return OrthogonalAlgebra(null, False, f"numerical: {null} singular value(s) ≤ {NUMERIC_GAP:g}·σ_max of the "
                              f"sampled {len(M)}×{len(pairs)} system; smallest kept {kept[-1] / s[0]:.2e}·σ_max")
+
+
+def _singular_values(M):
+    """Singular values, single-threaded when threadpoolctl is installed (a 100×100 SVD
+    is faster on one thread than after waking a BLAS thread pool on a busy machine)."""
+    import numpy as np
+
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional
+        return np.linalg.svd(M, compute_uv=False)
+    with threadpool_limits(limits=1):
+        return np.linalg.svd(M, compute_uv=False)
 
 
 def orthogonal_algebra(net, *, seed: int = 0) -> OrthogonalAlgebra:

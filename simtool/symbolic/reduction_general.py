@@ -266,7 +266,7 @@ class Reduction:
         return out
 
     def describe(self) -> str:
-        return describe_classes(self.classes, self.wide)
+        return describe_classes(self.classes, self.wide, self.subspace)
 
     # -- proof ------------------------------------------------------------------------------
     def verify(self) -> bool:
@@ -302,9 +302,14 @@ class Reduction:
         return True
 
 
-def describe_classes(classes: Sequence[Sequence[NeuronClass]], net: Network) -> str:
-    """Layer-by-layer words: condensed, anti-condensed, same function with other weights, zero, inactive."""
+def describe_classes(classes: Sequence[Sequence[NeuronClass]], net: Network, S: Subspace | None = None) -> str:
+    """Layer-by-layer words: condensed, anti-condensed, same function with other weights, zero, inactive.
+
+    With ``S``, a zero neuron whose outgoing weights are not all 0 on ``S`` is called
+    "dead" and the free outgoing weights are named (they are fiber directions).
+    """
     parts = []
+    forms = S.parametrization if S is not None else None
     for layer in classes:
         for c in layer:
             l = c.layer
@@ -313,7 +318,14 @@ def describe_classes(classes: Sequence[Sequence[NeuronClass]], net: Network) -> 
             unit = "unit" if len(c.members) == 1 else "units"
             prefix = f"layer-{l} {who} {us}" if len(net.layer_widths) > 3 else f"{unit} {us}"
             if c.kind == "zero":
-                parts.append(f"{prefix} zero (σ(0) = 0: dropped)")
+                free = [] if forms is None else [
+                    net.names[i] for i, r in enumerate(net.roles)
+                    if r.layer == l + 1 and r.kind == "weight" and r.input in c.members and forms[i]]
+                if free:
+                    parts.append(f"{prefix} dead (incoming 0 and σ(0) = 0; their outgoing weights "
+                                 f"{', '.join(free[:2])}{', …' if len(free) > 2 else ''} form fiber directions)")
+                else:
+                    parts.append(f"{prefix} zero")
             elif c.kind == "inactive":
                 parts.append(f"{prefix} inactive (incoming weights 0: constant σ(0))")
             elif len(c.members) > 1:

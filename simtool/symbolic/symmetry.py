@@ -68,7 +68,7 @@ class SignedPermutation:
     def __post_init__(self) -> None:
         if sorted(self.perm) != list(range(len(self.perm))) or len(self.signs) != len(self.perm):
             raise ValueError("perm must be a permutation of range(D) and signs of the same length")
-        if any(s not in (1, -1) for s in self.signs):
+        if not set(self.signs) <= {1, -1}:
             raise ValueError("signs must be ±1")
 
     @property

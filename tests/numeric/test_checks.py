@@ -40,6 +40,7 @@ from simtool.numeric.data import make_dataset
 from simtool.symbolic.activation import get_activation
 from simtool.symbolic.lattice import enumerate_lattice
 from simtool.symbolic.network import TwoLayerNet
+from simtool.symbolic.reduction_general import reduce_subspace
 from simtool.symbolic.subspace import Subspace
 from simtool.symbolic.symmetry import SignedPermutation
 from tests.tolerances import CONTROL_GROWTH, ROUNDOFF_REL
@@ -111,9 +112,13 @@ def test_control_on_a_sim_does_not_pass_silently(setup, lat):
     assert "did not leave" in res.reason
 
 
+def _red(setup, el):
+    return reduce_subspace(setup.net, el.subspace)
+
+
 def test_reduces_metric_flow_matches_naive_does_not(setup, lat):
     el = lat.element("S10")  # units 1,2,3 condensed: metric (3, 1/3, 1/3)
-    res = check_reduces(setup, el.reduction, n_traj=N, generator=gen())
+    res = check_reduces(setup, _red(setup, el), n_traj=N, generator=gen())
     assert res.verdict == CONFIRMED, res.reason
     f = res.figures
     assert f["metric_err"] <= f["tol"]
@@ -124,22 +129,44 @@ def test_reduces_metric_flow_matches_naive_does_not(setup, lat):
 
 def test_reduces_with_adaptive_integrator_is_at_integrator_accuracy(setup, lat):
     adaptive = dataclasses.replace(setup, integrator="dopri5", dt=None, rtol=1e-9, atol=1e-12)
-    res = check_reduces(adaptive, lat.element("S1").reduction, n_traj=N, generator=gen())
+    res = check_reduces(adaptive, _red(setup, lat.element("S1")), n_traj=N, generator=gen())
     assert res.verdict == CONFIRMED, res.reason
     assert res.figures["metric_err"] < 1e-6 < res.figures["naive_err"]
 
 
+@dataclasses.dataclass(frozen=True)
+class _Altered:
+    """A reduction with one of its parts replaced (the check must notice)."""
+
+    red: object
+    metric_matrix: tuple = ()
+    fiber: tuple = ()
+
+    subspace = property(lambda self: self.red.subspace)
+    narrow = property(lambda self: self.red.narrow)
+    project = property(lambda self: self.red.project)
+    frozen = property(lambda self: self.red.frozen)
+
+
 def test_reduces_detects_a_wrong_metric(setup, lat):
-    red = lat.element("S1").reduction
-    wrong = dataclasses.replace(red, metric=tuple(Fraction(1) for _ in red.metric))
-    res = check_reduces(setup, wrong, n_traj=N, generator=gen())
-    assert res.verdict == VIOLATED
+    red = _red(setup, lat.element("S1"))
+    n = len(red.metric_matrix)
+    eye = tuple(tuple(Fraction(int(i == j)) for j in range(n)) for i in range(n))
+    res = check_reduces(setup, _Altered(red, eye, red.fiber), n_traj=N, generator=gen())
+    assert res.verdict == VIOLATED and "metric flow does not reproduce" in res.reason
+
+
+def test_reduces_detects_a_quantity_that_is_not_conserved(setup, lat):
+    red = _red(setup, lat.element("S1"))
+    a1 = tuple(Fraction(int(i == 0)) for i in range(setup.net.dim))  # a1 moves on S1
+    res = check_reduces(setup, _Altered(red, red.metric_matrix, (a1,)), n_traj=N, generator=gen())
+    assert res.verdict == VIOLATED and "not conserved" in res.reason
 
 
 def test_reduces_trivial_cases(setup, lat):
-    assert check_reduces(setup, lat.top.reduction, n_traj=N, generator=gen()).verdict == NOT_APPLICABLE
-    assert check_reduces(setup, lat.bottom.reduction, n_traj=N, generator=gen()).verdict == NOT_APPLICABLE
-    zero = check_reduces(setup, lat.element("S7").reduction, n_traj=N, generator=gen())
+    assert check_reduces(setup, _red(setup, lat.top), n_traj=N, generator=gen()).verdict == NOT_APPLICABLE
+    assert check_reduces(setup, _red(setup, lat.bottom), n_traj=N, generator=gen()).verdict == NOT_APPLICABLE
+    zero = check_reduces(setup, _red(setup, lat.element("S7")), n_traj=N, generator=gen())
     assert zero.verdict == CONFIRMED and "no merged block" in zero.reason
 
 
@@ -172,10 +199,10 @@ def test_stability_is_informational(setup, lat):
 
 def test_check_element_rows(setup, lat):
     g = lat.symmetries.generators
-    top = check_element(setup, lat.top, symmetries=g, n_traj=N, generator=gen())
+    top = check_element(setup, lat.top, symmetries=g, n_traj=N, seed=0)
     assert [r.verdict for r in top.results] == [NOT_APPLICABLE] * 3 + [CONFIRMED] * 2
     assert top.verdict == CONFIRMED
-    bottom = check_element(setup, lat.bottom, symmetries=g, n_traj=N, generator=gen())
+    bottom = check_element(setup, lat.bottom, symmetries=g, n_traj=N, seed=0)
     assert bottom.result("stays").verdict == CONFIRMED and "origin" in bottom.result("stays").reason
     d = bottom.as_dict()
     assert set(d) >= {"id", "dim", "description", "proof", "verdict", "checks"}
@@ -185,7 +212,7 @@ def test_check_element_rows(setup, lat):
 def test_check_elements_batches_and_exit_status(setup, lat):
     reps = lat.representatives()
     chunks = list(check_elements(setup, reps, symmetries=lat.symmetries.generators, n_traj=4,
-                                 generator=gen(), rows_per_batch=100))
+                                 seed=0, rows_per_batch=100))
     assert len(chunks) > 1
     reports = [r for _, rs in chunks for r in rs]
     assert [r.id for r in reports] == [e.id for e in reps]
@@ -208,7 +235,7 @@ def test_exit_status_ordering():
 
 
 def test_flow_batch_equals_separate_runs(setup, lat):
-    red = lat.element("S1").reduction
+    red = _red(setup, lat.element("S1"))
     th = torch.randn(5, setup.net.dim, generator=gen(1), dtype=torch.float64)
     tn = torch.randn(3, red.narrow.dim, generator=gen(2), dtype=torch.float64)
     metric = torch.tensor([float(m) for m in red.metric], dtype=torch.float64)
@@ -283,8 +310,7 @@ def _lattice(act: str, width: int):
 def test_property_every_sim_stays_and_flow_is_equivariant(act, width, pick, seed):
     lat, setup = _lattice(act, width)
     el = lat.elements[pick % len(lat.elements)]
-    rep = check_element(setup, el, symmetries=lat.symmetries.generators, n_traj=3,
-                        generator=gen(seed))
+    rep = check_element(setup, el, symmetries=lat.symmetries.generators, n_traj=3, seed=seed)
     assert rep.result("stays").verdict in (CONFIRMED, NOT_APPLICABLE), rep.as_dict()
     assert rep.result("equivariance").verdict == CONFIRMED, rep.as_dict()
     assert rep.result("risk").verdict == CONFIRMED, rep.as_dict()
@@ -302,6 +328,6 @@ def test_sweep_all_elements_confirmed_with_dopri5(act, width):
     lat = enumerate_lattice(net)
     reports = [r for _, rs in check_elements(setup, lat.elements,
                                              symmetries=lat.symmetries.generators, n_traj=16,
-                                             generator=gen()) for r in rs]
+                                             seed=0) for r in rs]
     bad = [r.as_dict() for r in reports if r.verdict != CONFIRMED]
     assert not bad, bad

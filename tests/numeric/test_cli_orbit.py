@@ -7,6 +7,7 @@ import json
 import pytest
 
 from simtool.cli import main
+from tests.tolerances import LAW_DRIFT
 
 
 def _json(capsys, argv):
@@ -21,7 +22,7 @@ def test_orbit_relu_count_pinned_by_proved_laws(capsys):
     assert out["conserved"] == 2 and out["orbit_dim_lower_bound"] == 4
     assert out["laws"]["independent"] == 2 and out["laws"]["count_status"].startswith("pinned")
     assert all(law["proof"]["status"] == "proved" for law in out["laws"]["basis"])
-    assert max(out["laws"]["simulation"]["drift"]) < 1e-7 < out["laws"]["simulation"]["control_drift"]
+    assert max(out["laws"]["simulation"]["drift"]) < LAW_DRIFT < out["laws"]["simulation"]["control_drift"]
     assert "lower bounds" in out["note"] and "invariant" in out["note"]
 
 

@@ -12,6 +12,7 @@ import torch
 from simtool.errors import IntegratorError
 from simtool.numeric import INTEGRATORS, GradientFlowField, Status, TwoLayerModel, integrate
 from simtool.numeric.adaptive import _dopri5_step
+from simtool.numeric.fields import BatchField
 from simtool.numeric.integrators import get_integrator
 from tests.tolerances import ORDER_SLACK
 
@@ -74,7 +75,7 @@ def test_adaptive_meets_tolerance(method, rtol, atol):
         assert float(((res.states[i] - ref).abs() / scale).max()) < 50.0, (t, method)
 
 
-class _Decay:
+class _Decay(BatchField):
     """θ' = -λ_b θ with a rate per row; ``rows`` lets per-row methods split it."""
 
     def __init__(self, lams):
@@ -85,6 +86,9 @@ class _Decay:
 
     def rows(self, index):
         return _Decay(self.lam[index, 0])
+
+    def jacobian(self, th):
+        return -self.lam[:, :, None] * torch.eye(th.shape[1], dtype=th.dtype)
 
 
 def _decay(lams):

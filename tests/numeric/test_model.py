@@ -107,8 +107,8 @@ def _setup(act="tanh", width=3, d=2, bias=True, output_bias=True, batch=4, n=7, 
 
 
 def _single_f(model, X):
-    Xd = model._design(model.as_inputs(X))
-    return lambda th: model._forward(th[None], Xd)[0]
+    Xd = model.prepare(model.as_inputs(X))
+    return lambda th: model.output(th[None], Xd)[0]
 
 
 @pytest.mark.parametrize("act", ACTIVATIONS)
@@ -255,7 +255,7 @@ def test_in_place_kernel_equals_autograd_kernel(n, per_row, output_bias, act, bl
     with torch.no_grad():
         torch.testing.assert_close(field.risk(theta), model.risk(theta, X, y, "huber"),
                                    rtol=1e-14, atol=1e-15)
-        risk, _ = model._risk_and_grad(theta, field._Xd, field.y, field.loss)
+        risk, _ = model.risk_and_grad_prepared(theta, field._Xp, field.y, field.loss)
     torch.testing.assert_close(risk, model.risk(theta, X, y, "huber"), rtol=1e-14, atol=1e-15)
 
 
