@@ -18,6 +18,9 @@ from ..errors import SimtoolError
 DEFAULT_ACTIVATION = "tanh"
 #: above this many parameters the default bracket depth is 2 (depth 3 costs ~D× more)
 DEEP_BRACKETS_MAX_DIM = 60
+#: above this many parameters the endpoint map is skipped unless --endpoint is given
+#: (measured: ~340 s at D = 200 on the shared 2-core machine, vs ~5 s for the brackets)
+ENDPOINT_MAX_DIM = 100
 
 
 def add_parser(subparsers, name: str, summary: str) -> None:
@@ -43,7 +46,10 @@ def add_parser(subparsers, name: str, summary: str) -> None:
                    help=f"longest Lie bracket (default 3, or 2 when D > {DEEP_BRACKETS_MAX_DIM})")
     p.add_argument("--rows", type=int, default=None, metavar="N", help="random input tuples per depth (default 2D+16)")
     p.add_argument("--flows", type=int, default=None, metavar="N", help="flows in the endpoint map (default D+8)")
-    p.add_argument("--no-endpoint", action="store_true", help="skip the endpoint-map rank")
+    ep = p.add_mutually_exclusive_group()
+    ep.add_argument("--no-endpoint", action="store_true", help="skip the endpoint-map rank")
+    ep.add_argument("--endpoint", action="store_true",
+                    help=f"compute the endpoint-map rank even when D > {ENDPOINT_MAX_DIM} (slow: minutes at D = 200)")
     p.add_argument("--x-scale", type=float, default=1.0, help="scale of the random inputs (default 1)")
     p.add_argument("--rank-tol", type=float, default=1e-9, help="relative singular-value threshold (default 1e-9)")
     p.add_argument("--laws", action="store_true",
@@ -119,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
     out = {"network": net.describe(), "point": where, "names": list(net.names), "theta": theta.tolist(),
            "seed": args.seed, "simtool_version": __version__}
     out.update(orbit_summary(model, theta, generic=generic, depth=depth, seed=args.seed, rows=args.rows,
-                             flows=args.flows, endpoint=not args.no_endpoint, scale=args.x_scale,
+                             flows=args.flows, scale=args.x_scale,
+                             endpoint=args.endpoint or (not args.no_endpoint and net.dim <= ENDPOINT_MAX_DIM),
                              tol=args.rank_tol))
     if args.laws:
         out["laws"], _ = laws_summary(net, model, degree=args.law_degree, seed=args.seed,

@@ -56,6 +56,7 @@ Tensor = torch.Tensor
 DEFAULT_RANK_TOL = 1e-9
 #: a cut with at least this ratio s_r / s_{r+1} (and s_{r+1} below the tolerance) is "clear"
 CLEAR_GAP = 1e4
+_EPS = float(torch.finfo(torch.float64).eps)
 
 
 @runtime_checkable
@@ -193,8 +194,12 @@ def _bracket(A: Callable, B: Callable) -> Callable[[Tensor], tuple[Tensor, Tenso
     def C(theta: Tensor) -> tuple[Tensor, Tensor]:
         (b, b_scale), (t1, _) = jvp(B, (theta,), (A(theta),))
         t2 = jvp(A, (theta,), (b,))[1]
+        # cancellation factor of b: total cancellation (b = 0 from non-zero terms) counts
+        # as cancellation to round-off; b = 0 from zero terms (e.g. a zero unit) as none
         b_norm = b.norm(dim=1)
-        rho = torch.where(b_norm > 0, b_scale / b_norm.clamp_min(1e-300), torch.ones_like(b_norm))
+        floor = _EPS * b_scale
+        rho = torch.where(b_scale > 0, b_scale / torch.maximum(b_norm, floor).clamp_min(1e-300),
+                          torch.ones_like(b_norm))
         return t1 - t2, (t1.norm(dim=1) + t2.norm(dim=1)) * rho
     return C
 

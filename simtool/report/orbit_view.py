@@ -40,6 +40,8 @@ def print_orbit(out: dict, file=None) -> None:
         p(f"  {e['statement']}")
         dec = e["decision"]
         p(f"  singular values (relative) around the cut: {_sv(dec['singular_values'], dec['rank'])}")
+    else:
+        p("endpoint map: skipped (--no-endpoint, or D above the default limit; --endpoint forces it)")
     p(f"orbit dimension ≥ {out['orbit_dim_lower_bound']} (float evidence; {out['confidence']})")
     if "conserved" in out:
         p(f"conserved: {out['conserved']}  — {out['conserved_note']}")

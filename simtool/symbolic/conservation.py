@@ -45,6 +45,8 @@ from fractions import Fraction
 from math import gcd, lcm
 
 import sympy
+from sympy.polys.domains import QQ
+from sympy.polys.matrices import DomainMatrix
 
 from ..errors import TooLargeError
 from ..verdict import PROVED, UNDECIDED, Verdict
@@ -304,9 +306,8 @@ def _independent(net: Network, exprs: list[sympy.Expr], rng: random.Random) -> t
     rows: list[list] = []
     rank = 0
     for k, e in enumerate(exprs):
-        grad = [sympy.diff(e, s).xreplace(point) for s in net.symbols]
-        trial = sympy.Matrix(rows + [grad])
-        r = trial.rank()
+        grad = [QQ.convert(sympy.diff(e, s).xreplace(point)) for s in net.symbols]
+        r = DomainMatrix(rows + [grad], (len(rows) + 1, len(grad)), QQ).rank()
         if r > rank:
             rows.append(grad)
             chosen.append(k)

@@ -142,3 +142,12 @@ def test_numerical_rank_reports_gap_and_confidence():
     weak = numerical_rank(torch.diag(torch.tensor([1.0, 1e-8, 1e-10], dtype=torch.float64)))
     assert (weak.rank, weak.confidence) == (2, "weak")
     assert numerical_rank(torch.eye(3, dtype=torch.float64)).confidence == "full"
+
+
+def test_parallel_fields_give_rank_one_at_every_depth():
+    """d = 1 linear net without biases: V_x = x·V_1, so every bracket vanishes exactly
+    in exact arithmetic, and its float remainder (bitwise 0 or round-off) must not count."""
+    model = TwoLayerModel(TwoLayerNet(4, get_activation("identity"), 1, bias=False))
+    theta = torch.randn(model.dim, generator=torch.Generator().manual_seed(12), dtype=torch.float64)
+    got = lie_rank(model, theta, depth=4, generator=torch.Generator().manual_seed(13))
+    assert [r.rank for r in got.by_depth] == [1, 1, 1, 1]
