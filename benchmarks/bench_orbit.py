@@ -23,8 +23,8 @@ from test_conservation import _balancedness, _linear_laws  # noqa: E402
 
 from simtool.numeric.models import model_for  # noqa: E402
 from simtool.numeric.orbit import endpoint_rank, lie_rank  # noqa: E402
-from simtool.symbolic.conservation import _independent  # noqa: E402
 from simtool.symbolic.activation import get_activation  # noqa: E402
+from simtool.symbolic.conservation import _independent  # noqa: E402
 from simtool.symbolic.deep import DeepNet  # noqa: E402
 from simtool.symbolic.network import TwoLayerNet  # noqa: E402
 
@@ -56,10 +56,13 @@ def main() -> None:
         model = model_for(net)
         gen = torch.Generator().manual_seed(args.seed)
         theta = torch.randn(net.dim, generator=gen, dtype=torch.float64)
-        lie, t_lie = timed(lambda: lie_rank(model, theta, depth=2, generator=gen))
-        row = {"net": name, "D": net.dim, "lie_rank": lie.rank, "lie_gap": lie.final.gap, "lie_s": round(t_lie, 2)}
+        lie, t_lie = timed(lambda model=model, theta=theta, gen=gen:
+                       lie_rank(model, theta, depth=2, generator=gen))
+        row = {"net": name, "D": net.dim, "lie_rank": lie.rank, "lie_gap": lie.final.gap,
+               "lie_s": round(t_lie, 2)}
         if "relu" in name:
-            (end, info), t_end = timed(lambda: endpoint_rank(model, theta, generator=gen))
+            (end, info), t_end = timed(lambda model=model, theta=theta, gen=gen:
+                       endpoint_rank(model, theta, generator=gen))
             row.update(endpoint_rank=end.rank, endpoint_gap=end.gap, endpoint_s=round(t_end, 2))
         print(row, flush=True)
         res["speed"].append(row)
@@ -76,16 +79,20 @@ def main() -> None:
         model = model_for(net)
         gen = torch.Generator().manual_seed(args.seed)
         theta = torch.randn(net.dim, generator=gen, dtype=torch.float64)
-        lie, t = timed(lambda: lie_rank(model, theta, depth=args.depth, generator=gen))
+        lie, t = timed(lambda model=model, theta=theta, gen=gen:
+                       lie_rank(model, theta, depth=args.depth, generator=gen))
         r = lie.rank
         extra = {}
         if isinstance(net, DeepNet):  # depth-limited brackets miss directions of deep nets
-            (end, _), t_end = timed(lambda: endpoint_rank(model, theta, generator=gen))
+            (end, _), t_end = timed(lambda model=model, theta=theta, gen=gen:
+                       endpoint_rank(model, theta, generator=gen))
             r = max(r, end.rank)
-            extra = {"endpoint_rank": end.rank, "endpoint_confidence": end.confidence, "endpoint_s": round(t_end, 2)}
+            extra = {"endpoint_rank": end.rank, "endpoint_confidence": end.confidence,
+                     "endpoint_s": round(t_end, 2)}
         known = known_rank(net, _balancedness(net) if kind == "relu" else _linear_laws(net))
-        row = {"kind": kind, "net": net.describe(), "D": net.dim, "conserved": net.dim - r, "lie_rank": lie.rank, **extra,
-               "known_laws_rank": known, "equal": net.dim - r == known, "rank_by_depth": [r.rank for r in lie.by_depth], "confidence": lie.final.confidence,
+        row = {"kind": kind, "net": net.describe(), "D": net.dim, "conserved": net.dim - r,
+               "lie_rank": lie.rank, **extra, "known_laws_rank": known, "equal": net.dim - r == known,
+               "rank_by_depth": [q.rank for q in lie.by_depth], "confidence": lie.final.confidence,
                "s": round(t, 2)}
         print(row, flush=True)
         res["counts"].append(row)
