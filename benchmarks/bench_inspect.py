@@ -25,8 +25,8 @@ from torch import nn
 
 from simtool.inspect import inspect_module
 from simtool.inspect.automorphism import automorphism_group, coloured_digraph, nauty_available
-from simtool.inspect.traced_net import TracedNet
 from simtool.inspect.trace import trace_module
+from simtool.inspect.traced_net import TracedNet
 
 
 def mlp(widths):

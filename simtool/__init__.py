@@ -14,6 +14,7 @@ from .errors import (
     ProofError,
     SimtoolError,
     SubspaceError,
+    TheoremError,
     TooLargeError,
 )
 
@@ -45,5 +46,6 @@ __all__ = [
     "ModelError",
     "ProofError",
     "SubspaceError",
+    "TheoremError",
     "TooLargeError",
 ]

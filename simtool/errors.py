@@ -17,6 +17,9 @@ __all__ = [
     "DataError",
     "IntegratorError",
     "ModelError",
+    "ResourceError",
+    "OutputError",
+    "TheoremError",
 ]
 
 
@@ -54,3 +57,15 @@ class IntegratorError(SimtoolError):
 
 class ModelError(ArchitectureError):
     """A user model (file, module, TOML spec) that cannot be loaded or traced exactly."""
+
+
+class ResourceError(SimtoolError):
+    """A run whose estimated memory or time exceeds the budget (see :mod:`simtool.guards`)."""
+
+
+class OutputError(SimtoolError):
+    """An output that cannot be written: bad path, directory, full device, closed stdout."""
+
+
+class TheoremError(SimtoolError):
+    """Unknown theorem name, or a user theorem file that is missing or malformed."""

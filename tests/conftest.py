@@ -9,19 +9,11 @@ from __future__ import annotations
 import os
 import sys
 
-from hypothesis import HealthCheck, settings
+from simtool.testing.profiles import load_profile
 
-settings.register_profile(
-    "ci",
-    derandomize=True,
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    print_blob=True,
-)
-settings.register_profile("dev", max_examples=30, deadline=None)
-settings.register_profile("thorough", max_examples=500, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+# the profiles users get (dev, ci derandomized, thorough), chosen by
+# $SIMTOOL_HYPOTHESIS_PROFILE; simtool's own suite defaults to ci (or $HYPOTHESIS_PROFILE)
+load_profile(default=os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_collection_modifyitems(config, items):  # noqa: D103 - pytest hook

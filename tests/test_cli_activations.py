@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from simtool.cli import main
 from simtool.symbolic.activation import REGISTRY
+from tests import strict_json
 
 
 def _json(capsys, *argv: str) -> dict:
     assert main(["activations", "--json", *argv]) == 0
-    return json.loads(capsys.readouterr().out)
+    return strict_json.loads(capsys.readouterr().out)
 
 
 def test_json_lists_the_whole_registry(capsys):

@@ -40,3 +40,13 @@ def test_identity_without_biases_uses_the_complete_group(capsys):
     assert main(["enumerate", "--width", "2", "--activation", "identity", "--no-bias"]) == 0
     out = capsys.readouterr().out
     assert "order 32, relative to the complete signed-permutation group" in out and "a1 − w1 = 0" in out
+
+
+@pytest.mark.parametrize("act,kw,order", [("silu", {}, 6), ("identity", {"bias": False}, 8), ("identity", {}, 8),
+                                          ("tanh", {}, 48), ("cos", {"output_bias": True}, 8)])
+def test_cached_hints_equal_the_live_hints(act, kw, order):
+    from simtool.symbolic.invariant_search import beyond_symmetry_hint
+    from simtool.symbolic.unit_facts import enumerate_hints
+
+    net = TwoLayerNet(2 if order != 48 else 3, get_activation(act), **kw)
+    assert enumerate_hints(net, order) == beyond_symmetry_hint(net, order, live=True)

@@ -6,7 +6,14 @@ Each command lives in its own module ``simtool.cli.<command>`` exposing
 ``simtool enumerate`` never imports torch (a test checks ``sys.modules``).
 
 Errors in user input (:class:`simtool.errors.SimtoolError`) become a one-line
-``simtool: error: …`` message on stderr and exit status 2, never a traceback.
+``simtool CMD: error: …`` message on stderr and exit status 2, never a traceback.
+
+Around every command :func:`main` also (see ``simtool.output`` and
+``simtool.cli.interrupt``): installs the SIGINT handler first (Ctrl-C at any moment,
+imports included: one ``interrupted`` line, exit 130); refuses a closed stdout up
+front; exits 0 quietly on a closed pipe after partial output (``| head``) and 2 with
+one line on any other write error (``> /dev/full``); runs a heartbeat on stderr when
+it is not a terminal (``--quiet`` turns it off).
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "subspace": ("subspace_cmd", "decide exactly whether a subspace given by relations is invariant"),
     "survey": ("survey_cmd", "search invariant subspaces beyond symmetry across the activation registry"),
     "inspect": ("inspect_cmd", "symmetries and invariant manifolds of your own torch.nn.Module (torch.fx)"),
+    "verify": ("verify_cmd", "run the theorem catalogue (or your theorems) and exit 1 on any unexpected verdict"),
+    "experiment": ("experiment_cmd", "run a companion experiment (InPCA, inversion, network manifold, deep manifold)"),
     "orbit": ("orbit_cmd", "orbit dimension of the gradient-flow fields (Lie, endpoint ranks) and conservation laws"),
 }
 
@@ -63,10 +72,24 @@ def _build(command: str | None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``simtool`` console script; returns the exit status."""
+    from .interrupt import installed
+
+    words = sys.argv[1:] if argv is None else argv
+    command = next((a for a in words if not a.startswith("-")), None)
+    name = f"simtool {command}" if command in COMMANDS else "simtool"
+    with installed(name):  # first: Ctrl-C during the imports below is handled too
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    from .. import output
     from ..errors import SimtoolError
+    from . import heartbeat, interrupt
 
     args_list = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in args_list if not a.startswith("-")), None)
+    if command in COMMANDS:
+        interrupt.set_command(f"simtool {command}")
     parser = _build(command if command in COMMANDS else None)
     try:
         args = parser.parse_args(args_list)
@@ -75,19 +98,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    prog = f"simtool {args.command}"
     try:
-        return int(args.run(args))
+        with output.guarded_stdout(), heartbeat.running(prog, quiet=getattr(args, "quiet", False)):
+            output.require_stdout()
+            return int(args.run(args))
     except SimtoolError as exc:
-        print(f"simtool {args.command}: error: {exc}", file=sys.stderr)
+        if isinstance(exc, output.StdoutError):
+            output.silence_stdout()
+        output.warn(f"{prog}: error: {exc}")
         return 2
-    except BrokenPipeError:  # e.g. `simtool enumerate … | head`: stop quietly
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except BrokenPipeError:  # `simtool … | head`: stop quietly after the partial output
+        output.silence_stdout()
         return 0
-    except KeyboardInterrupt:  # pragma: no cover
-        print("simtool: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt:
+        return interrupt.report()
+    except MemoryError:
+        output.warn(f"{prog}: error: out of memory; lower the sizes (--n-traj, --n-samples, "
+                    "--n-save, --width) or the memory budget --max-memory")
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,8 +10,8 @@ in ``z``; ``--proofs`` prints the proof of every property under the table.
 from __future__ import annotations
 
 import argparse
-import json
 
+from .. import output
 from ..symbolic.activation import REGISTRY, ActivationProperties, get_activation
 
 __all__ = ["add_parser", "run"]
@@ -44,12 +44,9 @@ def run(args: argparse.Namespace) -> int:
     specs = args.activation or list(REGISTRY)
     props = [get_activation(spec).properties for spec in specs]  # validate all first
     if args.json:
-        print(json.dumps({"activations": [p.as_dict() for p in props]}, indent=2,
-                         ensure_ascii=False))
+        output.emit_json({"activations": [p.as_dict() for p in props]}, indent=2, ensure_ascii=False)
         return 0
-    from rich.console import Console
-
-    console = Console()
+    console = output.console()
     console.print(_table(props))
     if args.proofs:
         for p in props:

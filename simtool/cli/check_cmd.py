@@ -1,23 +1,34 @@
 """``simtool check``: confirm the lattice of SIMs by batched gradient-flow simulation.
 
-torch and the numeric engine are imported inside :func:`run` only, so building the
-parser (``simtool --help``) stays cheap.
+torch and the numeric engine are imported inside :func:`run` only, after
+:func:`~simtool.cli.preflight.flow_preflight` has checked every argument (the
+integrator and loss names come from torch-free copies of the registries), so
+``--help`` and every refusal decidable from argv never import torch.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import math
+import os
 import sys
 
-from ..errors import ArchitectureError, DataError, SimtoolError
+from .. import output
+from ..errors import ArchitectureError, SimtoolError
+from . import heartbeat, interrupt
+from .preflight import (
+    DATASET_NAMES,
+    INTEGRATOR_NAMES,
+    LOSS_NAMES,
+    add_budget_options,
+    element_ids,
+    flow_preflight,
+)
 
 DEFAULT_ACTIVATION = "tanh"
 DEFAULT_DATA = "teacher"
 
 EPILOG = """\
-For every selected lattice element the checks of math.md §8 run on batches of
+For every selected lattice element the checks of docs/math.md §8 run on batches of
 trajectories: stays (started on the SIM and its symmetric images, the flow stays on it to
 round-off), control (started on a non-invariant look-alike, it leaves), reduces (the wide
 trajectory equals the lifted narrow metric flow, and the naive Euclidean flow does not),
@@ -29,42 +40,9 @@ moved); 2 invalid input.
 """
 
 
-class LazyChoices:
-    """``choices=`` read from a registry on first use.
-
-    The integrator and loss registries live in modules that import torch; the
-    top-level ``simtool --help`` builds every sub-parser, so the registries are read
-    only when a choice is validated or listed.
-    """
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self._names: list[str] | None = None
-
-    def _load(self) -> list[str]:
-        if self._names is None:
-            if self.kind == "integrators":
-                from ..numeric.integrators import INTEGRATORS as reg
-            elif self.kind == "losses":
-                from ..numeric.losses import LOSSES as reg
-            else:
-                from ..numeric.data import DATASETS as reg
-            self._names = list(reg)
-        return self._names
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._load()
-
-    def __iter__(self):
-        return iter(self._load())
-
-    def __len__(self) -> int:
-        return len(self._load())
-
-
 def add_common_flow_options(p: argparse.ArgumentParser) -> None:
     """Network, data, loss and integrator options shared by ``check`` and ``simulate``."""
-    integrators, losses = LazyChoices("integrators"), LazyChoices("losses")
+    integrators, losses = INTEGRATOR_NAMES, LOSS_NAMES
     arch = p.add_mutually_exclusive_group(required=True)
     arch.add_argument("--width", metavar="N", help="two-layer net: number of hidden units m (≥ 1)")
     arch.add_argument("--widths", metavar="N1,N2,…", help="deep fully-connected net with these hidden widths")
@@ -99,7 +77,9 @@ def add_common_flow_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=1, metavar="N",
                    help="torch CPU threads (default: 1; the batched problems are small and extra "
                    "threads mostly add synchronisation)")
-    p.add_argument("--seed", type=int, default=0, help="seed of data and initial conditions")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of data and initial conditions: any integer (reduced mod 2**63)")
+    add_budget_options(p)
 
 
 def add_parser(subparsers, name: str, summary: str) -> None:
@@ -126,19 +106,12 @@ def add_parser(subparsers, name: str, summary: str) -> None:
     p.set_defaults(run=run)
 
 
-def positive(name: str, value, *, integer: bool = False):
-    """Validate a positive finite number from the command line (``None`` passes)."""
-    if value is None:
-        return None
-    ok = value > 0 and math.isfinite(value) and (not integer or int(value) == value)
-    if not ok:
-        kind = "a positive integer" if integer else "a positive finite number"
-        raise SimtoolError(f"{name} must be {kind}, got {value!r}")
-    return value
-
-
 def build_problem(args):
-    """Network, data set and :class:`FlowSetup` from the shared options."""
+    """Network, data set and :class:`FlowSetup` from the shared options.
+
+    Call :func:`~simtool.cli.preflight.flow_preflight` first (it validates the
+    options, caps ``--threads`` and sets ``args.generator_seed``).
+    """
     import numpy as np
     import torch
 
@@ -154,16 +127,12 @@ def build_problem(args):
     act = get_activation(args.activation)
     d = None if args.input_dim is None else check_width(args.input_dim, what="input dimension",
                                                         limit=10_000)
-    for opt in ("n_samples", "threads"):
-        positive("--" + opt.replace("_", "-"), getattr(args, opt), integer=True)
-    for opt in ("t_max", "dt", "rtol", "atol"):
-        positive("--" + opt.replace("_", "-"), getattr(args, opt))
     if args.threads:
         torch.set_num_threads(int(args.threads))
     if args.device == "cuda" and not torch.cuda.is_available():
         raise SimtoolError("--device cuda requested but CUDA is not available here "
                            "(torch.cuda.is_available() is False); use --device cpu")
-    rng = np.random.default_rng(args.seed)
+    rng = np.random.default_rng(args.generator_seed)
     data = make_dataset(args.data, n_samples=args.n_samples, input_dim=d, rng=rng, activation=act,
                         binary=args.loss == "logistic")
     if args.widths is not None:
@@ -176,7 +145,7 @@ def build_problem(args):
         raise ArchitectureError(f"{net.dim} parameters is too many for batched simulation")
     setup = FlowSetup(net, data.x, data.y, loss=args.loss, integrator=args.integrator,
                       t_max=args.t_max, dt=args.dt, rtol=args.rtol, atol=args.atol,
-                      device=args.device, seed=args.seed)
+                      device=args.device, seed=args.generator_seed)
     return net, data, setup
 
 
@@ -197,9 +166,7 @@ def _select(args, net):
 
     if not isinstance(net, TwoLayerNet):
         from ..symbolic.fixlattice import build_fix_lattice
-        from .enumerate_cmd import MAX_DEEP_ELEMENTS, _refuse_large_deep
-
-        _refuse_large_deep(argparse.Namespace(up_to_symmetry=args.up_to_symmetry, count_only=False), net)
+        from .enumerate_cmd import MAX_DEEP_ELEMENTS
         prove = not args.no_proofs and all(a.analytic for a in net.activations)
         lat = build_fix_lattice(net, prove=prove, limit=MAX_DEEP_ELEMENTS)
         return lat, _chosen(args, lat)
@@ -216,17 +183,13 @@ def _select(args, net):
 
 def _chosen(args, lat) -> list:
     if args.element:
-        ids = [i.strip() for e in args.element for i in e.split(",") if i.strip()]
+        ids = element_ids(args)
         known = {e.id for e in lat.elements}
         bad = [i for i in ids if i not in known]
         if bad:
             raise ArchitectureError(f"unknown element {bad[0]!r}; this lattice has "
                                     f"{lat.elements[0].id}..{lat.elements[-1].id}")
-        chosen = [lat.element(i) for i in dict.fromkeys(ids)]
-        if args.up_to_symmetry:
-            reps = {e.class_id: e for e in lat.representatives()}
-            chosen = list({e.class_id: reps[e.class_id] for e in chosen}.values())
-        return chosen
+        return [lat.element(i) for i in dict.fromkeys(ids)]
     if args.up_to_symmetry:
         return list(lat.representatives())
     return list(lat.elements)
@@ -237,11 +200,10 @@ def _progress(enabled: bool, total: int):
 
     if not enabled:
         return nullcontext(None)
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=Console(stderr=True), transient=True)
+                    console=output.console(stderr=True), transient=True)
 
 
 def config_json(args, net, data, setup) -> dict:
@@ -256,6 +218,7 @@ def config_json(args, net, data, setup) -> dict:
     return {
         "simtool_version": __version__,
         "seed": args.seed,
+        "generator_seed": args.generator_seed,
         "network": network,
         "data": {"name": data.name, "n_samples": data.n_samples, "input_dim": data.input_dim,
                  **{k: v for k, v in data.info.items() if isinstance(v, (str, int, float, bool))}},
@@ -264,32 +227,38 @@ def config_json(args, net, data, setup) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    flow_preflight(args, command="check")  # every refusal decidable from argv: before torch
 
     from ..numeric.checks import check_elements, exit_status
 
-    positive("--n-traj", args.n_traj, integer=True)
     net, data, setup = build_problem(args)
+    if args.data not in DATASET_NAMES:  # a file: its real size and dimension decide again
+        flow_preflight(args, command="check", data_shape=(data.n_samples, data.input_dim))
     lat, elements = _select(args, net)
-    reports = []
-    show = not args.json and sys.stderr.isatty()
-    with _progress(show, len(elements)) as bar:
-        task = bar.add_task("check", total=len(elements)) if bar is not None else None
-        gens, group_name = group_of(lat)
-        for chunk, reps in check_elements(setup, elements, symmetries=gens,
-                                          n_traj=args.n_traj, seed=int(args.seed),
-                                          stability=args.stability):
-            reports.extend(reps)
-            if bar is not None:
-                bar.advance(task, len(chunk))
-    status = exit_status(reports)
+    gens, group_name = group_of(lat)
+    reports: list = []
+    interrupted = False
+    show = not args.json and not args.quiet and sys.stderr is not None and sys.stderr.isatty()
+    try:
+        with interrupt.catchable(), _progress(show, len(elements)) as bar:
+            task = bar.add_task("check", total=len(elements)) if bar is not None else None
+            heartbeat.status(f"0/{len(elements)} elements checked")
+            for chunk, reps in check_elements(setup, elements, symmetries=gens,
+                                              n_traj=args.n_traj, seed=args.generator_seed,
+                                              stability=args.stability):
+                reports.extend(reps)
+                heartbeat.status(f"{len(reports)}/{len(elements)} elements checked")
+                if bar is not None:
+                    bar.advance(task, len(chunk))
+    except KeyboardInterrupt:  # write what was checked, then exit 130
+        interrupted = True
+    status = interrupt.EXIT_INTERRUPTED if interrupted else exit_status(reports)
     plots: list[str] = []
-    if args.plot:
+    if args.plot is not None and reports:
         from ..report.check_plots import write_check_plots
 
-        try:
-            plots = write_check_plots(reports, args.plot)
-        except OSError as exc:
-            raise DataError(f"cannot write plots into {args.plot!r}: {exc.strerror or exc}") from None
+        with output.staged_dir(args.plot, option="--plot") as tmp:
+            plots = [os.path.join(args.plot, os.path.relpath(p, tmp)) for p in write_check_plots(reports, tmp)]
     config = config_json(args, net, data, setup)
     config["n_traj"] = args.n_traj
     config["group"] = group_name
@@ -298,21 +267,26 @@ def run(args: argparse.Namespace) -> int:
         from ..report.check_view import check_json
 
         doc = check_json(reports, config=config, exit_status=status)
+        if interrupted:
+            doc["interrupted"] = True
+            doc["elements_requested"] = len(elements)
         if plots:
             doc["plots"] = plots
-        json.dump(doc, sys.stdout, indent=1)
-        sys.stdout.write("\n")
-        return status
-    from rich.console import Console
+        output.emit_json(doc)
+    else:
+        from ..report.check_view import print_check_report
 
-    from ..report.check_view import print_check_report
-
-    con = Console(width=None if sys.stdout.isatty() else 200, soft_wrap=False)
-    header = (f"simtool check: {net.describe()} (D = {net.dim}); data {data.describe()}; "
-              f"loss {setup.loss}; {setup.integrator} {setup.step_text()}, t ∈ [0, {setup.t_max:g}]; "
-              f"{args.n_traj} trajectories per check; symmetry group {group_name}; "
-              f"seed {args.seed}")
-    print_check_report(reports, header=header, console=con, exit_status=status)
-    if plots:
-        con.print(f"wrote {len(plots)} figure(s) into {args.plot}", highlight=False)
+        con = output.console(width=None if sys.stdout.isatty() else 200, soft_wrap=False)
+        header = (f"simtool check: {net.describe()} (D = {net.dim}); data {data.describe()}; "
+                  f"loss {setup.loss}; {setup.integrator} {setup.step_text()}, t ∈ [0, {setup.t_max:g}]; "
+                  f"{args.n_traj} trajectories per check; symmetry group {group_name}; "
+                  f"seed {args.seed}")
+        print_check_report(reports, header=header, console=con, exit_status=status)
+        if interrupted:
+            con.print(f"interrupted after {len(reports)} of {len(elements)} element(s)", highlight=False)
+        if plots:
+            con.print(f"wrote {len(plots)} figure(s) into {args.plot}", highlight=False)
+    if interrupted:
+        sys.stdout.flush()
+        return interrupt.report()
     return status

@@ -6,14 +6,15 @@ Imports only the symbolic engine (sympy, networkx) and rich: never torch.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
+from .. import guards, output
 from ..errors import ArchitectureError, ProofError
+from .preflight import add_quiet_force, lattice_kind_of, lattice_preflight
 
 DEFAULT_ACTIVATION = "tanh"
 #: exact counts are O(m²) big-integer operations; beyond this width they take seconds
-MAX_COUNT_WIDTH = 3000
+MAX_COUNT_WIDTH = guards.MAX_COUNT_WIDTH
+HASSE_SUFFIXES = (".dot", ".gv", ".svg", ".png")
 
 OEIS = {
     "perm": "Bell numbers, OEIS A000110",
@@ -54,7 +55,8 @@ def add_parser(subparsers, name: str, summary: str) -> None:
     p.add_argument("--count-only", action="store_true", help="print the exact counts only (any width ≤ "
                    f"{MAX_COUNT_WIDTH}; from recurrences, not enumeration)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-    p.add_argument("--hasse", metavar="FILE", help="write the Hasse diagram: .dot (Graphviz), .svg or .png")
+    p.add_argument("--hasse", metavar="FILE", help="write the Hasse diagram: .dot (Graphviz), .svg or .png "
+                   "(an existing file only with --force)")
     p.add_argument("--no-proofs", action="store_true", help="skip the tangency proofs (faster)")
     p.add_argument("--orbit-dims", action="store_true",
                    help="add the orbit-dimension stratification: the Lie-bracket rank at a random point of "
@@ -64,6 +66,7 @@ def add_parser(subparsers, name: str, summary: str) -> None:
     p.add_argument("--all-invariant", action="store_true",
                    help="also search a documented family of subspaces for invariant ones beyond the lattice "
                    "(two-layer; see simtool.symbolic.invariant_family) and list them")
+    add_quiet_force(p)
     p.set_defaults(run=run)
 
 
@@ -71,10 +74,12 @@ def _build_deep(args):
     from ..errors import ActivationError
     from ..symbolic.activation import get_activation
     from ..symbolic.deep import DeepNet, parse_widths
-    from ..symbolic.network import check_width
 
+    for part in str(args.widths).split(","):  # sizes first (no int→str digit-limit surprises)
+        if part.strip().lstrip("+").isdigit():
+            guards.check_size(part, what="hidden width", limit=guards.MAX_WIDTH)
     widths = parse_widths(args.widths)
-    d = check_width(args.input_dim, what="input dimension", limit=10_000)
+    d = guards.check_size(args.input_dim, what="input dimension", limit=guards.MAX_INPUT_DIM)
     if args.activations is not None:
         names = [a.strip() for a in args.activations.split(",")]
         if len(names) != len(widths):
@@ -83,24 +88,25 @@ def _build_deep(args):
         acts = tuple(get_activation(n) for n in names)
     else:
         acts = get_activation(args.activation)
+    from ..symbolic.fix_closure import MAX_LATTICE_ELEMENTS
+
+    per_layer = acts if isinstance(acts, tuple) else (acts,) * len(widths)
+    guards.require_deep_lattice_size(widths, kinds=[lattice_kind_of(a) for a in per_layer],
+                                     limit=MAX_LATTICE_ELEMENTS, hint="use smaller widths")
     return DeepNet(widths, acts, d, bias=not args.no_bias, output_bias=args.output_bias)
 
 
 def _run_deep(args) -> int:
     from ..symbolic.fixlattice import build_fix_lattice
 
+    _check_hasse(args)
     net = _build_deep(args)
-    if args.hasse and (args.up_to_symmetry or args.count_only):
-        raise ArchitectureError("--hasse needs the full lattice (drop --up-to-symmetry/--count-only)")
-    if args.hasse and not args.hasse.lower().endswith((".dot", ".gv", ".svg", ".png")):
-        raise ArchitectureError(f"--hasse {args.hasse!r}: use a .dot, .svg or .png file name")
     smooth = all(a.analytic for a in net.activations)
     if not args.count_only and not args.no_proofs and not smooth and not args.allow_nonsmooth:
         bad = next(a for a in net.activations if not a.analytic)
         raise ProofError(f"activation {bad.name!r} is not analytic ({bad.properties.analytic_proof}); invariance "
                          "proofs need a C¹ gradient field. Pass --allow-nonsmooth or --no-proofs")
     prove = not args.no_proofs and not args.count_only and smooth
-    _refuse_large_deep(args, net)
     if not args.count_only:
         return _print_generic(args, net, None, prove)
     lat = build_fix_lattice(net, prove=False, limit=_deep_limit(args))
@@ -108,13 +114,26 @@ def _run_deep(args) -> int:
            "group_order": lat.group.order, "relative_to": lat.relative_to,
            "count": lat.count, "count_up_to_symmetry": lat.count_up_to_symmetry}
     if args.json:
-        json.dump(out, sys.stdout)
-        sys.stdout.write("\n")
+        output.emit_json(out, indent=None)
     else:
-        print(f"{net.describe()}; symmetry group of order {lat.group.order:,} ({lat.relative_to})")
-        print(f"symmetry-induced SIMs: {lat.count:,}  (enumerated from the group)")
-        print(f"up to symmetry:        {lat.count_up_to_symmetry:,}")
+        output.emit(f"{net.describe()}; symmetry group of order {lat.group.order:,} ({lat.relative_to})\n"
+                    f"symmetry-induced SIMs: {lat.count:,}  (enumerated from the group)\n"
+                    f"up to symmetry:        {lat.count_up_to_symmetry:,}")
     return 0
+
+
+def _check_hasse(args) -> None:
+    if args.hasse is not None and (args.up_to_symmetry or args.count_only):
+        raise ArchitectureError("--hasse needs the full lattice (drop --up-to-symmetry/--count-only)")
+    output.output_file(args.hasse, option="--hasse", suffixes=HASSE_SUFFIXES, force=args.force)
+
+
+def _write_hasse(lat, args) -> None:
+    if args.hasse is not None:
+        from ..report.hasse import write_hasse
+
+        with output.staged_file(args.hasse, option="--hasse") as tmp:
+            write_hasse(lat, tmp)
 
 
 def _complete_if_larger(net):
@@ -140,17 +159,20 @@ def _print_generic(args, net, group, prove: bool) -> int:
     from ..symbolic.fixlattice import build_fix_lattice
 
     lat = build_fix_lattice(net, group, prove=prove, limit=_deep_limit(args))
-    if args.hasse:
-        from ..report.hasse import write_hasse
-
-        write_hasse(lat, args.hasse)
+    _write_hasse(lat, args)
     from ..report.fixlattice_view import fix_lattice_json, print_fix_lattice
 
     if args.json:
-        json.dump(fix_lattice_json(lat, classes_only=args.up_to_symmetry), sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        output.emit_json(fix_lattice_json(lat, classes_only=args.up_to_symmetry))
     else:
         print_fix_lattice(lat, classes_only=args.up_to_symmetry, hasse=args.hasse)
+        from ..symbolic.network import TwoLayerNet
+
+        if prove and isinstance(net, TwoLayerNet):
+            from ..symbolic.unit_facts import enumerate_hints
+
+            for line in enumerate_hints(net, lat.group.order):
+                print(line)
     return 0
 
 
@@ -164,52 +186,27 @@ def _deep_limit(args) -> int:
     return MAX_LATTICE_ELEMENTS if (args.up_to_symmetry or args.count_only) else MAX_DEEP_ELEMENTS
 
 
-def _refuse_large_deep(args, net) -> None:
-    """Refuse up front when a rigorous lower bound already exceeds what would be listed.
-
-    Each hidden layer's own subgroup ``G_l`` acts on its rows, biases and the next
-    layer's columns exactly as the two-layer group acts on units, so its ``Fix``
-    subspaces — as many as the two-layer count for width ``n_l`` — are distinct
-    elements of the deep lattice: ``count ≥ max_l count(n_l)``.
-    """
-    from ..errors import TooLargeError
-    from ..symbolic.activation import Parity
-    from ..symbolic.counting import count_elements
-
-    bound = 0
-    for n, act in zip(net.widths, net.activations):
-        kind = {Parity.ODD: "odd", Parity.EVEN: "even"}.get(act.parity, "perm")
-        if n <= MAX_COUNT_WIDTH:
-            bound = max(bound, count_elements(kind, n))
-        else:
-            bound = max(bound, 10**6)
-    limit = _deep_limit(args)
-    if bound > limit:
-        hint = "use --up-to-symmetry (classes only) or smaller widths" if limit == MAX_DEEP_ELEMENTS else \
-            "use smaller widths"
-        raise TooLargeError(f"{net.describe()} has at least {bound:,} symmetry-induced SIMs (one hidden layer's "
-                            f"own lattice); the limit is {limit:,}: {hint}")
-
-
 def _build_net(args):
-    from ..symbolic.activation import get_activation
-    from ..symbolic.network import TwoLayerNet, check_width
-
-    width = check_width(args.width, limit=10**9)
-    act = get_activation(args.activation)
-    d = check_width(args.input_dim, what="input dimension", limit=10_000)
+    width = guards.check_size(args.width, what="width", limit=guards.MAX_WIDTH)
+    d = guards.check_size(args.input_dim, what="input dimension", limit=guards.MAX_INPUT_DIM)
     if args.count_only and width > MAX_COUNT_WIDTH:
-        raise ArchitectureError(f"width {width} is too large to count exactly here (limit {MAX_COUNT_WIDTH})")
-    if not args.count_only and width > 10_000:
-        raise ArchitectureError(f"width {width} is absurdly large; try --count-only with width ≤ {MAX_COUNT_WIDTH}")
-    return TwoLayerNet(width, act, d, bias=not args.no_bias, output_bias=args.output_bias)
+        raise ArchitectureError(f"width {width} is too large to count exactly here (limit {MAX_COUNT_WIDTH:,})")
+    _check_hasse(args)
+    from ..symbolic.activation import get_activation
+    from ..symbolic.network import TwoLayerNet
+
+    act = get_activation(args.activation)
+    net = TwoLayerNet(width, act, d, bias=not args.no_bias, output_bias=args.output_bias)
+    if not args.count_only:
+        lattice_preflight(width, act, net.unit_size, up_to_symmetry=args.up_to_symmetry,
+                          proofs=not args.no_proofs,
+                          hint_elements="use --up-to-symmetry or --count-only",
+                          hint_classes="use --count-only",
+                          hint_proofs="use --no-proofs, or a smaller --input-dim")
+    return net
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..symbolic.counting import count_classes, count_elements
-    from ..symbolic.lattice import enumerate_classes, enumerate_lattice, lattice_kind
-    from ..symbolic.symmetry import derive_symmetries
-
     if args.orbit_dims:  # the stratification lives in the report layer (simtool orbit's code)
         from ..report.orbit_view import run_orbit_strata
 
@@ -220,11 +217,11 @@ def run(args: argparse.Namespace) -> int:
         return _run_deep(args)
     if args.activations is not None:
         raise ArchitectureError("--activations needs --widths (a two-layer net has one activation)")
-    net = _build_net(args)
-    if args.hasse and (args.up_to_symmetry or args.count_only):
-        raise ArchitectureError("--hasse needs the full lattice (drop --up-to-symmetry/--count-only)")
-    if args.hasse and not args.hasse.lower().endswith((".dot", ".gv", ".svg", ".png")):
-        raise ArchitectureError(f"--hasse {args.hasse!r}: use a .dot, .svg or .png file name")
+    net = _build_net(args)  # sizes and outputs are checked before sympy is imported
+    from ..symbolic.counting import count_classes, count_elements
+    from ..symbolic.lattice import enumerate_classes, enumerate_lattice, lattice_kind
+    from ..symbolic.symmetry import derive_symmetries
+
     if not args.count_only and not args.no_proofs and not net.activation.analytic and not args.allow_nonsmooth:
         raise ProofError(
             f"activation {net.activation.name!r} is not analytic ({_why_not_analytic(net)}); invariance "
@@ -240,10 +237,7 @@ def run(args: argparse.Namespace) -> int:
     if complete is not None:  # role-mixing symmetries: the lattice of the complete group, generic path
         return _print_generic(args, net, complete, prove)
     lat = enumerate_classes(net, prove=prove) if args.up_to_symmetry else enumerate_lattice(net, prove=prove)
-    if args.hasse:
-        from ..report.hasse import write_hasse
-
-        write_hasse(lat, args.hasse)
+    _write_hasse(lat, args)
     from ..report.lattice_view import lattice_json, print_lattice
 
     beyond = None
@@ -257,8 +251,7 @@ def run(args: argparse.Namespace) -> int:
             from ..report.beyond_view import beyond_json
 
             data["beyond_symmetry"] = beyond_json(*beyond)
-        json.dump(data, sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        output.emit_json(data)
     else:
         print_lattice(lat, classes_only=args.up_to_symmetry, hasse=args.hasse)
         if beyond is not None:
@@ -266,10 +259,10 @@ def run(args: argparse.Namespace) -> int:
 
             print_beyond(*beyond)
         elif prove:
-            from ..symbolic.invariant_search import beyond_symmetry_hint
+            from ..symbolic.unit_facts import enumerate_hints as beyond_symmetry_hint
 
             for line in beyond_symmetry_hint(net, lat.symmetries.group_order):
-                print(line)
+                output.emit(line)
     return 0
 
 
@@ -279,15 +272,13 @@ def _why_not_analytic(net) -> str:
 
 def _print_counts(args, net, report, kind: str, count: int, classes: int) -> int:
     if args.json:
-        json.dump({"width": net.width, "activation": net.activation.name, "group": report.group_name,
-                   "count": count, "count_up_to_symmetry": classes, "sequence": OEIS[kind],
-                   "classes_sequence": OEIS_CLASSES[kind]}, sys.stdout)
-        sys.stdout.write("\n")
+        output.emit_json({"width": net.width, "activation": net.activation.name, "group": report.group_name,
+                          "count": count, "count_up_to_symmetry": classes, "sequence": OEIS[kind],
+                          "classes_sequence": OEIS_CLASSES[kind]}, indent=None)
         return 0
-    from rich.console import Console
-
-    con = Console(soft_wrap=True)
+    con = output.console(soft_wrap=True)
     con.print(f"[bold]{net.describe()}[/bold]; symmetry group {report.group_name}")
-    con.print(f"symmetry-induced SIMs: [bold]{count:,}[/bold]  ({OEIS[kind]})")
-    con.print(f"up to symmetry:        [bold]{classes:,}[/bold]  ({OEIS_CLASSES[kind]})")
+    con.print(f"symmetry-induced SIMs: [bold]{output.int_text(count, grouped=True)}[/bold]  ({OEIS[kind]})")
+    con.print(f"up to symmetry:        [bold]{output.int_text(classes, grouped=True)}[/bold]  "
+              f"({OEIS_CLASSES[kind]})")
     return 0

@@ -9,12 +9,10 @@ string with every option, the seed and ``simtool.__version__``.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import sys
 
-from ..errors import ArchitectureError, DataError, SimtoolError
-from .check_cmd import add_common_flow_options, build_problem, config_json, positive
+from .. import output
+from ..errors import ArchitectureError, DataError
+from .check_cmd import add_common_flow_options, build_problem, config_json
 
 
 def add_parser(subparsers, name: str, summary: str) -> None:
@@ -39,7 +37,8 @@ def add_parser(subparsers, name: str, summary: str) -> None:
     p.add_argument("--std", type=float, default=1.0, help="std of sampled coordinates (default 1)")
     p.add_argument("--n-save", type=int, default=101, metavar="T",
                    help="number of saved times in [0, t-max] (default: 101)")
-    p.add_argument("--out", required=True, metavar="FILE.npz", help="where to save the trajectories")
+    p.add_argument("--out", required=True, metavar="FILE.npz",
+                   help="where to save the trajectories (an existing file only with --force)")
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of a table")
     p.set_defaults(run=run)
 
@@ -88,8 +87,8 @@ def _initial(args, net, setup, lattice_element):
             missing = [n for n in net.names if n not in given]
             if missing:
                 which = f" (θ #{i})" if len(args.theta) > 1 else ""
-                print(f"simtool simulate: note: parameters not given are 0{which}: "
-                      f"{', '.join(missing)}", file=sys.stderr)
+                output.warn(f"simtool simulate: note: parameters not given are 0{which}: "
+                            f"{', '.join(missing)}")
         return torch.tensor(rows, dtype=torch.float64, device=dev), "given (--theta)"
     if args.theta_file:
         try:
@@ -110,7 +109,7 @@ def _initial(args, net, setup, lattice_element):
     from ..numeric.check_geometry import FloatSubspace
     from ..symbolic.subspace import Subspace
 
-    gen = torch.Generator().manual_seed(int(args.seed))
+    gen = torch.Generator().manual_seed(args.generator_seed)
     sub = lattice_element.subspace if lattice_element is not None else Subspace.whole(net.dim)
     theta = FloatSubspace(sub, device=dev).sample(int(args.n_traj), gen, std=float(args.std))
     where = f"sampled on {lattice_element.id}" if lattice_element is not None else "sampled"
@@ -118,24 +117,20 @@ def _initial(args, net, setup, lattice_element):
 
 
 def run(args: argparse.Namespace) -> int:
+    from .preflight import DATASET_NAMES, flow_preflight
+
+    flow_preflight(args, command="simulate")  # every refusal decidable from argv: before torch
     import numpy as np
 
     from .. import __version__
-
-    if not args.out.lower().endswith(".npz"):
-        raise DataError(f"--out {args.out!r} must end in .npz")
-    positive("--n-traj", args.n_traj, integer=True)
-    positive("--std", args.std)
-    if args.n_save < 2:
-        raise SimtoolError(f"--n-save must be at least 2, got {args.n_save}")
     net, data, setup = build_problem(args)
+    if args.data not in DATASET_NAMES:  # a file: its real size and dimension decide again
+        flow_preflight(args, command="simulate", data_shape=(data.n_samples, data.input_dim))
     import dataclasses
 
     setup = dataclasses.replace(setup, n_save=int(args.n_save))
     element = None
-    if args.element:
-        if args.theta or args.theta_file:
-            raise SimtoolError("--element samples θ; it cannot be combined with --theta/--theta-file")
+    if args.element is not None:
         from ..symbolic.lattice import enumerate_lattice
         from ..symbolic.network import TwoLayerNet
 
@@ -143,9 +138,7 @@ def run(args: argparse.Namespace) -> int:
             lat = enumerate_lattice(net, prove=False)
         else:
             from ..symbolic.fixlattice import build_fix_lattice
-            from .enumerate_cmd import MAX_DEEP_ELEMENTS, _refuse_large_deep
-
-            _refuse_large_deep(argparse.Namespace(up_to_symmetry=False, count_only=False), net)
+            from .enumerate_cmd import MAX_DEEP_ELEMENTS
             lat = build_fix_lattice(net, prove=False, limit=MAX_DEEP_ELEMENTS)
         try:
             element = lat.element(args.element.strip())
@@ -153,6 +146,9 @@ def run(args: argparse.Namespace) -> int:
             raise ArchitectureError(f"unknown element {args.element!r}; this lattice has "
                                     f"{lat.elements[0].id}..{lat.elements[-1].id}") from None
     theta0, origin = _initial(args, net, setup, element)
+    from . import heartbeat
+
+    heartbeat.status(f"integrating {int(theta0.shape[0])} trajectories")
     res = setup.run(theta0)
     risk = setup.risk(res.states).cpu().numpy()
     from ..numeric.flow import Status
@@ -161,25 +157,23 @@ def run(args: argparse.Namespace) -> int:
     config.update(command="simulate", start=origin, n_traj=int(theta0.shape[0]),
                   element=element.id if element is not None else None,
                   argv_options={k: v for k, v in vars(args).items() if k != "run"})
-    try:
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with output.staged_file(args.out, option="--out") as tmp:
         np.savez(
-            args.out,
+            tmp,
             times=res.times.cpu().numpy(), states=res.states.cpu().numpy(),
             final=res.final.cpu().numpy(), risk=risk, status=res.status.cpu().numpy(),
             status_names=np.array([s.name.lower() for s in Status]),
             t_final=res.t_final.cpu().numpy(), n_steps=res.n_steps.cpu().numpy(),
             names=np.array(net.names), x=np.array(data.x), y=np.array(data.y),
-            config=np.array(json.dumps(config, default=str)), seed=np.array(args.seed),
+            config=np.array(output.dumps(config)), seed=np.array(args.generator_seed),
             version=np.array(__version__),
         )
-    except OSError as exc:
-        raise DataError(f"cannot write {args.out!r}: {exc.strerror or exc}") from None
     counts = res.counts()
     summary = {"out": args.out, "n_traj": int(theta0.shape[0]), "start": origin,
                "status": {k: v for k, v in counts.items() if v},
                "risk_start_median": float(np.median(risk[0])),
                "risk_end_median": float(np.median(risk[-1])), "seed": args.seed,
+               "generator_seed": args.generator_seed,
                "simtool_version": __version__}
     if element is not None:
         from ..numeric.check_geometry import FloatSubspace
@@ -187,8 +181,7 @@ def run(args: argparse.Namespace) -> int:
         dist = FloatSubspace(element.subspace, device=setup.torch_device).distance(res.states)
         summary["max_dist_to_element"] = float(dist.max())
     if args.json:
-        json.dump(summary, sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        output.emit_json(summary)
     else:
         text = (f"simtool simulate: {net.describe()}; data {data.describe()}; {setup.integrator}, "
                 f"t ∈ [0, {setup.t_max:g}]; {summary['n_traj']} trajectories ({origin})\n"
@@ -196,6 +189,6 @@ def run(args: argparse.Namespace) -> int:
                 f"median risk {summary['risk_start_median']:.4g} → {summary['risk_end_median']:.4g}")
         if "max_dist_to_element" in summary:
             text += f"; max dist/‖θ‖ to {element.id}: {summary['max_dist_to_element']:.1e}"
-        print(text + f"\nsaved {args.out}")
+        output.emit(text + f"\nsaved {args.out}")
     ok = bool(res.ok.all())
     return 0 if ok else 3

@@ -10,9 +10,8 @@ only); torch is imported only then.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
+from .. import output
 from ..errors import ArchitectureError
 
 DEFAULT_ACTIVATION = "tanh"
@@ -107,18 +106,16 @@ def run(args: argparse.Namespace) -> int:
     if args.simulate:
         out["simulation"] = _simulate(net, S, args.seed)
     if args.json:
-        json.dump(out, sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        output.emit_json(out)
     else:
         _print(out)
     return 0 if verdict.status in (PROVED, REFUTED) else 3
 
 
 def _print(out: dict) -> None:
-    from rich.console import Console
     from rich.markup import escape
 
-    con = Console(soft_wrap=True, highlight=False)
+    con = output.console(soft_wrap=True, highlight=False)
     kind = "affine" if out["affine"] else "linear"
     con.print(f"[bold]{escape(out['network'])}[/bold]")
     con.print(f"S: {escape(out['subspace'])}  ({kind}, dimension {out['dim']} of {out['ambient']})")

@@ -10,10 +10,9 @@ of inactive units, and the dimension of the continuous orthogonal symmetries.
 from __future__ import annotations
 
 import argparse
-import json
 import re
-import sys
 
+from .. import output
 from ..errors import ArchitectureError
 
 EPILOG = """\
@@ -113,19 +112,17 @@ def run(args: argparse.Namespace) -> int:
             rows.append(survey_row(net, exact=args.exact))
     seconds = time.perf_counter() - start
     if args.json:
-        json.dump({"rows": rows, "skipped": skipped, "seconds": seconds}, sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        output.emit_json({"rows": rows, "skipped": skipped, "seconds": seconds})
         return 0
     _print(rows, skipped, seconds, args)
     return 0
 
 
 def _print(rows, skipped, seconds: float, args) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    con = Console(soft_wrap=True, highlight=False)
+    con = output.console(soft_wrap=True, highlight=False)
     arch = "no hidden biases" if args.no_bias else "hidden biases"
     arch += ", output bias c" if args.output_bias else ""
     t = Table(title=f"Invariant subspaces beyond symmetry (two-layer, d = {args.input_dim}, {arch})")

@@ -44,6 +44,7 @@ import numpy as np
 import torch
 
 from ..errors import SimtoolError
+from ..verdict import CONFIRMED, INCONCLUSIVE, NOT_APPLICABLE, VIOLATED
 from .fields import Metric
 from .flow import FlowResult, GradientFlowField
 from .integrators import get_integrator, integrate
@@ -69,7 +70,7 @@ __all__ = [
     "worst",
 ]
 
-CONFIRMED, VIOLATED, INCONCLUSIVE, NOT_APPLICABLE = "confirmed", "violated", "inconclusive", "n/a"
+# the one status vocabulary of the package (simtool/verdict.py)
 #: verdicts from best to worst (``worst`` picks the last one present)
 VERDICTS = (NOT_APPLICABLE, CONFIRMED, INCONCLUSIVE, VIOLATED)
 

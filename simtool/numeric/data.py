@@ -124,8 +124,15 @@ def validate_arrays(
     >>> validate_arrays([[1.0], [float("nan")]], [0.0, 1.0])
     Traceback (most recent call last):
     ...
-    simtool.errors.DataError: data: x has a non-finite value nan at row 1
+    simtool.errors.DataError: data: x has a non-finite value nan at row 2 (rows counted from 1)
     """
+    for label, raw in (("x", x), ("y", y)):
+        kind = np.asarray(raw).dtype.kind
+        if kind == "c":
+            raise DataError(f"{source}: {label} is complex; simtool needs real data (take .real or "
+                            "split real and imaginary parts into columns)")
+        if kind not in "biuf":
+            raise DataError(f"{source}: {label} must be numeric, got dtype {np.asarray(raw).dtype}")
     try:
         xa = np.array(x, dtype=np.float64)
         ya = np.array(y, dtype=np.float64)
@@ -148,9 +155,10 @@ def validate_arrays(
     for label, arr in (("x", xa), ("y", ya)):
         bad = np.argwhere(~np.isfinite(arr))
         if bad.size:
-            row = int(bad[0][0])
+            row = int(bad[0][0]) + 1  # rows counted from 1, like the lines of a file
             raise DataError(
-                f"{source}: {label} has a non-finite value {arr[tuple(bad[0])]} at row {row}"
+                f"{source}: {label} has a non-finite value {arr[tuple(bad[0])]} at row {row} "
+                "(rows counted from 1)"
             )
     if input_dim is not None and xa.shape[1] != input_dim:
         raise DataError(
@@ -279,7 +287,7 @@ def _is_number(text: str) -> bool:
 
 
 def _load_csv(path: str) -> tuple[np.ndarray, np.ndarray]:
-    with open(path, newline="") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:  # a UTF-8 byte-order mark is allowed
         rows = [r for r in csv.reader(fh) if r and any(c.strip() for c in r)]
     if not rows:
         raise DataError(f"{path}: empty file")

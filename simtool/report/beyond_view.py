@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import output
 from ..symbolic.invariant_search import SearchResult, search_invariant
 from ..symbolic.subspace import Subspace
 
@@ -39,11 +40,10 @@ def beyond_json(res: SearchResult, rows: list[dict[str, Any]]) -> dict[str, Any]
 
 
 def print_beyond(res: SearchResult, rows: list[dict[str, Any]]) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    con = Console(soft_wrap=True, highlight=False)
+    con = output.console(soft_wrap=True, highlight=False)
     t = Table(title=f"Beyond the lattice: invariant members of the search family ({len(res.invariant)} of "
               f"{len(res.members)} invariant)")
     for col in ("id", "dim", "subspace", "invariance", "symmetry"):

@@ -84,7 +84,7 @@ def plot_reduction(report, path: str) -> bool:
     plt = _plt()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
     t = tr["times"]
-    _band(ax1, t, tr["metric_err"], "tab:green", "metric flow (math.md §5)")
+    _band(ax1, t, tr["metric_err"], "tab:green", "metric flow (docs/math.md §5)")
     _band(ax1, t, tr["naive_err"], "tab:red", "naive Euclidean flow")
     if "tol" in red.figures:
         ax1.axhline(red.figures["tol"], color="tab:green", ls=":", lw=1, label="tolerance")

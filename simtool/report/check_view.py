@@ -25,7 +25,7 @@ COLUMNS = (
 LEGEND = (
     "stays: max over t and trajectories (from S and its symmetric images) of dist(θ(t), S)/‖θ(t)‖, "
     "tolerance 16ε × steps; control: median growth of the distance from a non-invariant look-alike "
-    "(≥ 1e4 needed); reduces: relative error of the lifted narrow metric flow (math.md §5) / of the "
+    "(≥ 1e4 needed); reduces: relative error of the lifted narrow metric flow (docs/math.md §5) / of the "
     "naive Euclidean narrow flow against the wide flow; equiv: max ‖φ_t(gθ) − gφ_t(θ)‖/‖θ‖ over "
     "the symmetry generators; risk: largest rise of R between saved times, relative to R(0). "
     "✓ confirmed, ✗ violated, ? inconclusive, — not applicable."

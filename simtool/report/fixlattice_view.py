@@ -86,12 +86,13 @@ def fix_lattice_json(lat: FixLattice, *, classes_only: bool = False) -> dict[str
 
 def print_fix_lattice(lat: FixLattice, *, classes_only: bool = False, hasse: str | None = None) -> None:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
-    con = Console(soft_wrap=False)
+    from ..output import console
+
+    con = console(soft_wrap=False)
     if not con.is_terminal:
-        con = Console(soft_wrap=False, width=160)
+        con = console(soft_wrap=False, width=160)
     net = lat.net
     G = lat.group
     con.print(f"[bold]simtool enumerate[/bold]: {net.describe()}  (D = {net.dim} parameters)")

@@ -95,12 +95,13 @@ def _plain_table(con, title: str, headers: list[str], rows: list[list[str]], rig
 
 def print_lattice(lat: Lattice, *, classes_only: bool = False, hasse: str | None = None) -> None:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
-    con = Console(soft_wrap=False)
+    from ..output import console
+
+    con = console(soft_wrap=False)
     if not con.is_terminal:
-        con = Console(soft_wrap=False, width=140)
+        con = console(soft_wrap=False, width=140)
     net = lat.net
     kind = lat.kind.value
     rep = lat.symmetries
@@ -152,7 +153,7 @@ def print_lattice(lat: Lattice, *, classes_only: bool = False, hasse: str | None
         con.print(t)
     proved = sum(c.invariance.status == "proved" for c in lat.classes)
     con.print(f"invariance: {proved:,} of {len(lat.classes):,} class representatives proved by the exact "
-              "tangency test (math.md §2), transported to their orbits by the symmetry")
+              "tangency test (docs/math.md §2), transported to their orbits by the symmetry")
     for c in rep.continuous:
         con.print(f"also ({'verified' if c.verified else 'NOT verified'}): {c.name} {c.action} — {c.consequence}")
     if hasse:

@@ -220,21 +220,21 @@ class TwoLayerNet:
         """``w_k · x + b_k`` as a sympy expression."""
         th = self.symbols if theta is None else theta
         xs = self.x_symbols if x is None else x
-        z = sum((th[j] * xi for j, xi in zip(self.w_indices(k), xs)), sympy.Integer(0))
+        # one n-ary Add: repeated ``+`` re-flattens the sum each time (quadratic in d)
+        terms = [th[j] * xi for j, xi in zip(self.w_indices(k), xs)]
         b = self.b_index(k)
-        return z + th[b] if b is not None else z
+        if b is not None:
+            terms.append(th[b])
+        return sympy.Add(*terms)
 
     def function(self, theta=None, x=None, sigma=None) -> sympy.Expr:
         """``f(θ, x)``; ``sigma`` overrides the activation (a callable on sympy expressions)."""
         th = self.symbols if theta is None else theta
         s = self.activation if sigma is None else sigma
-        out = sum(
-            (th[self.a_index(k)] * s(self.preactivation(k, th, x)) for k in range(1, self.width + 1)),
-            sympy.Integer(0),
-        )
+        terms = [th[self.a_index(k)] * s(self.preactivation(k, th, x)) for k in range(1, self.width + 1)]
         if self.output_bias:
-            out += th[self.dim - 1]
-        return out
+            terms.append(th[self.dim - 1])
+        return sympy.Add(*terms)
 
     def with_width(self, width: int) -> TwoLayerNet:
         """Same architecture and activation, another width (used by reductions)."""

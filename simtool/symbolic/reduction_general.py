@@ -55,7 +55,7 @@ from .architecture import Network, Role
 from .subspace import Subspace, linear_form_text
 from .zero import is_identically_zero
 
-__all__ = ["Reduction", "reduce_subspace", "NeuronClass"]
+__all__ = ["Reduction", "GeneralReduction", "reduce_subspace", "NeuronClass"]
 
 Form = tuple[tuple[int, Fraction], ...]  # sparse linear form in the free coordinates of S
 
@@ -300,6 +300,10 @@ class Reduction:
             if not is_identically_zero(lhs - rhs):
                 return False
         return True
+
+
+#: the name under which :mod:`simtool.symbolic` exports it (``Reduction`` there is the two-layer one)
+GeneralReduction = Reduction
 
 
 def describe_classes(classes: Sequence[Sequence[NeuronClass]], net: Network, S: Subspace | None = None) -> str:

@@ -15,7 +15,8 @@ every per-sample field ``∇_θ f(·, x)`` is tangent to ``S``: for ``θ ∈ S``
    the actual σ and simplified; all 0 ⇒ **proved**.
 3. **Refutation**: a rational point ``θ ∈ S``, rational ``x`` where a residual is
    provably non-zero ⇒ **refuted**, reported with that point.  Otherwise
-   **undecided**: a floating-point check may suggest an answer but never proves one.
+   **inconclusive** (``Status.UNDECIDED`` is its alias): a floating-point check may
+   suggest an answer but never proves one.
 
 Rank drop is not invariance (math.md §2): on ``{a_k = 0}`` the ``w_k`` gradient
 vanishes, yet ``∂f/∂a_k = σ(w_k·x + b_k)`` is not tangent, and stage 3 refutes it.

@@ -81,6 +81,31 @@ def unit_facts(net: TwoLayerNet) -> UnitFacts:
     return compute_facts(net)
 
 
+def enumerate_hints(net: TwoLayerNet, shown_order: int | None) -> list[str]:
+    """The plain-``enumerate`` hint lines, from the cache (cheap; no search imported).
+
+    Same lines as :func:`simtool.symbolic.invariant_search.beyond_symmetry_hint`: a larger
+    complete group (``|Aut(u)|^m m!`` vs ``shown_order``), continuous orthogonal symmetries
+    (decided exactly, polynomial ``f`` only), and the width-1 search result.
+    """
+    import math
+
+    lines = []
+    order = unit_facts(net).aut_order ** net.width * math.factorial(net.width)
+    if shown_order is not None and order > shown_order:
+        lines.append(f"beyond the lattice's group: the complete signed-permutation group has order {order:,} "
+                     f"> {shown_order:,} (e.g. role-mixing symmetries), so this lattice misses some Fix(H); "
+                     "`simtool subspace --where …` decides any candidate relative to the complete group")
+    if net.function().is_polynomial(*net.symbols, *net.x_symbols):
+        from .orthogonal_algebra import orthogonal_algebra
+
+        alg = orthogonal_algebra(net)
+        if alg.dim:
+            lines.append(f"continuum: continuous orthogonal symmetries ({alg.describe()}); every subspace fixed by "
+                         "one of their subgroups is a SIM, so the lattice above is a finite sublattice of a continuum")
+    return lines + list(unit_facts(net).hints)
+
+
 def _registry_nets():
     from .activation import REGISTRY
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -12,6 +11,7 @@ import pytest
 import torch
 
 from simtool.cli import main
+from tests import strict_json
 
 FAST = ["--n-traj", "8", "--n-samples", "12", "--threads", "1"]
 
@@ -36,7 +36,7 @@ def test_width3_all_elements_confirmed(capsys):
 def test_json_output_keys(capsys):
     code = main(["check", "--width", "3", "--element", "S1", "--element", "S10", "--json", *FAST])
     assert code == 0
-    doc = json.loads(capsys.readouterr().out)
+    doc = strict_json.loads(capsys.readouterr().out)
     assert {"command", "simtool_version", "seed", "network", "data", "flow", "elements",
             "summary", "exit_status", "n_traj", "generators"} <= set(doc)
     assert [e["id"] for e in doc["elements"]] == ["S1", "S10"]
@@ -55,7 +55,7 @@ def test_up_to_symmetry_and_stability_and_options(capsys):
                  "--loss", "huber", "--data", "gaussian", "--integrator", "dopri5", "--rtol", "1e-8",
                  "--json", *FAST])
     assert code == 0
-    doc = json.loads(capsys.readouterr().out)
+    doc = strict_json.loads(capsys.readouterr().out)
     assert len(doc["elements"]) == 4  # Σ_{k≤2} p(k) classes for odd σ
     assert all("stability" in e["checks"] for e in doc["elements"])
     assert doc["flow"]["integrator"] == "dopri5"
@@ -72,7 +72,7 @@ def test_user_data_file(tmp_path, capsys):
     p.write_text("x1,x2,y\n" + "\n".join(f"{a},{b},{np.tanh(a - b)}" for a, b in x))
     argv = ["check", "--width", "2", "--data", str(p), "--element", "S1", "--json", "--n-traj", "4"]
     assert main(argv) == 0
-    doc = json.loads(capsys.readouterr().out)
+    doc = strict_json.loads(capsys.readouterr().out)
     assert doc["network"]["input_dim"] == 2 and doc["data"]["n_samples"] == 10
 
 

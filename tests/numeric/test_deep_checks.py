@@ -12,6 +12,7 @@ from simtool.numeric.data import make_dataset
 from simtool.symbolic.activation import get_activation
 from simtool.symbolic.deep import DeepNet
 from simtool.symbolic.fixlattice import build_fix_lattice
+from tests.tolerances import ULP_LEVEL
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +49,7 @@ def test_tiny_batched_products_equal_bmm_and_cancel_exactly():
     a = torch.randn(7, 2, 3, generator=g, dtype=torch.float64)
     b = torch.randn(7, 3, 5, generator=g, dtype=torch.float64)
     with torch.no_grad():
-        torch.testing.assert_close(deep_model._bmm(a, b), torch.bmm(a, b), rtol=0, atol=1e-15)
+        torch.testing.assert_close(deep_model._bmm(a, b), torch.bmm(a, b), rtol=0, atol=ULP_LEVEL)
         a[:, :, 1] = -a[:, :, 0]  # mirrored weights on two equal inputs
         b[:, 1] = b[:, 0]
         a[:, :, 2] = 0.0

@@ -7,6 +7,7 @@ import torch
 
 from simtool.errors import DataError
 from simtool.numeric import LOSSES, get_loss
+from tests.tolerances import REASSOCIATION, ULP_LEVEL
 
 CASES = [("mse", {}), ("logistic", {}), ("huber", {}), ("huber", {"delta": 0.3})]
 
@@ -27,8 +28,8 @@ def test_derivatives_match_autograd(name, params):
     pp = p.clone().requires_grad_(True)
     (d1,) = torch.autograd.grad(loss.value(pp, y).sum(), pp, create_graph=True)
     (d2,) = torch.autograd.grad(d1.sum(), pp)
-    torch.testing.assert_close(loss.derivative(p, y), d1.detach(), rtol=1e-14, atol=1e-15)
-    torch.testing.assert_close(loss.second_derivative(p, y), d2, rtol=1e-14, atol=1e-15)
+    torch.testing.assert_close(loss.derivative(p, y), d1.detach(), rtol=REASSOCIATION, atol=ULP_LEVEL)
+    torch.testing.assert_close(loss.second_derivative(p, y), d2, rtol=REASSOCIATION, atol=ULP_LEVEL)
     assert loss.value(p, y).shape == (4, 9)
 
 

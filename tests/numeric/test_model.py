@@ -15,7 +15,7 @@ from simtool.errors import ActivationError, ArchitectureError, DataError
 from simtool.numeric import GradientFlowField, TwoLayerModel, get_loss
 from simtool.numeric import model as model_module
 from simtool.symbolic.activation import REGISTRY, Z, get_activation
-from tests.tolerances import BATCH_VS_SINGLE
+from tests.tolerances import BATCH_VS_SINGLE, FLOAT_VS_EXACT, KERNEL_VS_ORACLE, REASSOCIATION, ULP_LEVEL
 
 ACTIVATIONS = sorted(REGISTRY)
 # points away from the kinks of relu/leaky_relu (their derivatives jump there)
@@ -33,9 +33,9 @@ def test_bridge_matches_sympy(name):
     for i, p in enumerate(POINTS):
         for got, expr in ((s, act.expr), (ds, d1), (d2s, d2)):
             ref = float(expr.subs(Z, sympy.Float(p, 30)).evalf(30))
-            assert math.isclose(got[i].item(), ref, rel_tol=1e-13, abs_tol=1e-13), (name, expr, p)
+            assert math.isclose(got[i].item(), ref, rel_tol=FLOAT_VS_EXACT, abs_tol=FLOAT_VS_EXACT), (name, expr, p)
     for got, ref in ((tact.sigma(z), s), (tact.dsigma(z), ds), (tact.d2sigma(z), d2s)):
-        torch.testing.assert_close(got, ref, rtol=1e-15, atol=1e-15)
+        torch.testing.assert_close(got, ref, rtol=ULP_LEVEL, atol=ULP_LEVEL)
 
 
 @pytest.mark.parametrize("grad_mode", [True, False])
@@ -50,7 +50,7 @@ def test_closed_forms_in_both_modes(name, grad_mode):
         got = torch_activation(name).values(z, 1)
         for out, fn in zip(got, exact, strict=True):
             ref = torch.tensor([float(fn(mpmath.mpf(v))) for v in z.tolist()], dtype=torch.float64)
-            torch.testing.assert_close(out, ref, rtol=1e-14, atol=1e-15)
+            torch.testing.assert_close(out, ref, rtol=REASSOCIATION, atol=ULP_LEVEL)
 
 
 def test_fast_tanh_is_exactly_odd_and_handles_specials():
@@ -118,7 +118,7 @@ def test_jacobian_matches_autograd(act, bias, output_bias):
     J = model.jacobian(theta, X)
     assert J.shape == (4, 7, model.dim)
     ref = torch.func.vmap(torch.func.jacrev(_single_f(model, X)))(theta)
-    torch.testing.assert_close(J, ref, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(J, ref, rtol=KERNEL_VS_ORACLE, atol=KERNEL_VS_ORACLE)
 
 
 @pytest.mark.parametrize("act", ACTIVATIONS)
@@ -132,12 +132,12 @@ def test_risk_grad_matches_autograd_and_jacobian(act, loss):
     Lo = get_loss(loss)
     ref_risk = Lo.value(model(th, X), y).mean(1)
     (ref_grad,) = torch.autograd.grad(ref_risk.sum(), th)
-    torch.testing.assert_close(risk, ref_risk.detach(), rtol=1e-13, atol=1e-13)
-    torch.testing.assert_close(grad, ref_grad, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(risk, ref_risk.detach(), rtol=FLOAT_VS_EXACT, atol=FLOAT_VS_EXACT)
+    torch.testing.assert_close(grad, ref_grad, rtol=KERNEL_VS_ORACLE, atol=KERNEL_VS_ORACLE)
     # the same through the per-sample gradients: ∇R = mean_i ℓ'_i ∇f_i
     lp = Lo.derivative(model(theta, X), y)
     via_J = torch.einsum("bn,bnd->bd", lp, model.jacobian(theta, X)) / X.shape[0]
-    torch.testing.assert_close(grad, via_J, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(grad, via_J, rtol=KERNEL_VS_ORACLE, atol=KERNEL_VS_ORACLE)
     torch.testing.assert_close(model.risk(theta, X, y, loss), risk, rtol=0, atol=0)
     torch.testing.assert_close(model.risk_grad(theta, X, y, loss), grad, rtol=0, atol=0)
 
@@ -154,7 +154,7 @@ def test_gradient_matches_sympy_at_a_point(act):
         subs.update(zip(net.x_symbols, [sympy.Float(v, 30) for v in X[i].tolist()], strict=True))
         for j, sym in enumerate(net.symbols):
             ref = float(sympy.diff(f, sym).subs(subs).evalf(30))
-            assert math.isclose(J[i, j].item(), ref, rel_tol=1e-12, abs_tol=1e-12)
+            assert math.isclose(J[i, j].item(), ref, rel_tol=KERNEL_VS_ORACLE, abs_tol=KERNEL_VS_ORACLE)
 
 
 def test_layout_is_the_symbolic_layout():
@@ -186,11 +186,11 @@ def test_batched_equals_per_sample(batch, width, d, bias, output_bias, seed):
 def test_per_row_data_matches_shared_data():
     model, X, y, theta = _setup("sin", batch=3)
     Xb, yb = X.expand(3, -1, -1), y.expand(3, -1)
-    torch.testing.assert_close(model(theta, Xb), model(theta, X), rtol=0, atol=1e-15)
+    torch.testing.assert_close(model(theta, Xb), model(theta, X), rtol=0, atol=ULP_LEVEL)
     torch.testing.assert_close(model.risk_grad(theta, Xb, yb), model.risk_grad(theta, X, y),
-                               rtol=1e-14, atol=1e-15)
+                               rtol=REASSOCIATION, atol=ULP_LEVEL)
     torch.testing.assert_close(model.jacobian(theta, Xb), model.jacobian(theta, X),
-                               rtol=0, atol=1e-15)
+                               rtol=0, atol=ULP_LEVEL)
 
 
 def test_field_metric_and_jacobian():
@@ -202,7 +202,7 @@ def test_field_metric_and_jacobian():
         J = pre.jacobian(theta)
     ref = torch.stack([torch.func.jacrev(lambda t: pre(0.0, t[None])[0])(theta[b])
                        for b in range(len(theta))])
-    torch.testing.assert_close(J, ref, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(J, ref, rtol=KERNEL_VS_ORACLE, atol=KERNEL_VS_ORACLE)
     torch.testing.assert_close(pre.risk(theta), model.risk(theta, X, y), rtol=0, atol=0)
     sub = plain.subset(torch.tensor([0, 3]))
     torch.testing.assert_close(sub.grad(theta), model.risk_grad(theta, X[[0, 3]], y[[0, 3]]))
@@ -250,13 +250,13 @@ def test_in_place_kernel_equals_autograd_kernel(n, per_row, output_bias, act, bl
         slow = field(0.0, theta)
     # blocks sum the samples in another order: round-off, with some cancellation
     scale = float(slow.abs().max())
-    torch.testing.assert_close(fast, slow, rtol=1e-12, atol=1e-14 * scale)
+    torch.testing.assert_close(fast, slow, rtol=KERNEL_VS_ORACLE, atol=REASSOCIATION * scale)
     torch.testing.assert_close(slow, -model.risk_grad(theta, X, y, "huber"), rtol=0, atol=0)
     with torch.no_grad():
         torch.testing.assert_close(field.risk(theta), model.risk(theta, X, y, "huber"),
-                                   rtol=1e-14, atol=1e-15)
+                                   rtol=REASSOCIATION, atol=ULP_LEVEL)
         risk, _ = model.risk_and_grad_prepared(theta, field._Xp, field.y, field.loss)
-    torch.testing.assert_close(risk, model.risk(theta, X, y, "huber"), rtol=1e-14, atol=1e-15)
+    torch.testing.assert_close(risk, model.risk(theta, X, y, "huber"), rtol=REASSOCIATION, atol=ULP_LEVEL)
 
 
 def test_vmap_under_no_grad_uses_the_functional_kernel():
@@ -264,4 +264,4 @@ def test_vmap_under_no_grad_uses_the_functional_kernel():
     field = GradientFlowField(model, X, y)
     with torch.no_grad():
         out = torch.func.vmap(lambda t: field(0.0, t[None])[0])(theta)
-        torch.testing.assert_close(out, field(0.0, theta), rtol=1e-13, atol=1e-15)
+        torch.testing.assert_close(out, field(0.0, theta), rtol=FLOAT_VS_EXACT, atol=ULP_LEVEL)

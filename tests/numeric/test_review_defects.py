@@ -12,7 +12,7 @@ from simtool.cli import main
 from simtool.numeric.check_setup import FlowSetup
 from simtool.symbolic.activation import get_activation
 from simtool.symbolic.network import TwoLayerNet
-from tests.tolerances import INTEGRATORS_AGREE
+from tests.tolerances import INTEGRATORS_AGREE, ULP_LEVEL
 
 FAST = ["--n-traj", "8", "--n-samples", "12", "--threads", "1"]
 
@@ -60,7 +60,7 @@ def test_simulate_uses_and_records_the_requested_step(tmp_path, capsys):
     assert int(coarse["n_steps"].max()) == 20 and int(fine["n_steps"].max()) == 100
     flow = json.loads(str(coarse["config"]))["flow"]
     assert flow["dt"] == 0.05 and flow["dt_requested"] == 0.05
-    np.testing.assert_allclose(coarse["times"], np.arange(21) * 0.05, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(coarse["times"], np.arange(21) * 0.05, rtol=0, atol=ULP_LEVEL)
 
 
 def test_simulate_records_the_step_actually_used_when_dt_does_not_divide(tmp_path, capsys):

@@ -1,0 +1,14 @@
+#!/usr/bin/env python
+"""Thin script: the study lives in :mod:`simtool.studies.seed000_deep_manifold` (see its docstring).
+
+    python experiments/seed000_deep_manifold.py [--seed S] [--out DIR] [--smoke] [--threads N]
+
+is the same as ``simtool experiment deep-manifold [...]``.
+"""
+
+import sys
+
+from simtool.studies import get_study, runner
+
+if __name__ == "__main__":
+    sys.exit(runner.main(get_study("deep-manifold"), sys.argv[1:]))
