@@ -67,3 +67,11 @@ def test_enumerate_orbit_dims_strata(capsys):
     assert len(rows) == 6  # Dowling number D_2 (OEIS A007405)
     assert all(r["orbit_rank"] <= r["dim"] for r in rows)  # Fix(H) is invariant: the orbit stays in it
     assert max(r["orbit_rank"] for r in rows) == 6
+
+
+def test_orbit_deep_linear_net(capsys):
+    """(2,2) linear net, d = 3: 6 = D − r (brackets and endpoint agree), the 6 matrix-entry laws proved."""
+    out = _json(capsys, ["orbit", "--widths", "2,2", "--activation", "identity", "--no-bias", "--input-dim", "3",
+                         "--laws", "--no-simulate", "--json"])
+    assert out["D"] == 12 and out["conserved"] == 6 and out["laws"]["independent"] == 6
+    assert out["laws"]["count_status"].startswith("pinned")
