@@ -29,18 +29,9 @@ from .orbit import endpoint_rank, lie_rank
 __all__ = ["orbit_summary", "laws_summary", "law_terms", "numeric_model"]
 
 def numeric_model(net):
-    """The float model of ``net`` (the numeric engine's registry when present)."""
-    try:
-        from .models import model_for  # the generic registry (numeric engine, issue 6)
-    except ImportError:  # pragma: no cover - before the registry lands: two-layer only
-        from ..symbolic.network import TwoLayerNet
-        from .model import TwoLayerModel
+    """The float model of ``net`` from the numeric engine's registry (any network)."""
+    from .models import model_for
 
-        if isinstance(net, TwoLayerNet):
-            return TwoLayerModel(net)
-        from ..errors import ArchitectureError
-
-        raise ArchitectureError("deep nets need simtool.numeric.models (the numeric model registry)") from None
     return model_for(net)
 
 
