@@ -31,3 +31,8 @@ ULP_LEVEL = 1e-15
 REASSOCIATION = 1e-14
 #: a float64 kernel against the exact (sympy) value of the same expression
 FLOAT_VS_EXACT = 1e-13
+#: relative singular-value threshold for ranks of finite-difference Lie brackets
+#: (central differences with step 1e-4: truncation ~1e-8, round-off ~1e-12)
+FD_RANK_TOL = 1e-6
+#: relative drift of a proved conservation law along a dopri5 flow (rtol 1e-10)
+LAW_DRIFT = 1e-7

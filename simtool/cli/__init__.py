@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "inspect": ("inspect_cmd", "symmetries and invariant manifolds of your own torch.nn.Module (torch.fx)"),
     "verify": ("verify_cmd", "run the theorem catalogue (or your theorems) and exit 1 on any unexpected verdict"),
     "experiment": ("experiment_cmd", "run a companion experiment (InPCA, inversion, network manifold, deep manifold)"),
+    "orbit": ("orbit_cmd", "orbit dimension of the gradient-flow fields (Lie, endpoint ranks) and conservation laws"),
 }
 
 

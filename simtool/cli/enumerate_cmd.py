@@ -58,6 +58,9 @@ def add_parser(subparsers, name: str, summary: str) -> None:
     p.add_argument("--hasse", metavar="FILE", help="write the Hasse diagram: .dot (Graphviz), .svg or .png "
                    "(an existing file only with --force)")
     p.add_argument("--no-proofs", action="store_true", help="skip the tangency proofs (faster)")
+    p.add_argument("--orbit-dims", action="store_true",
+                   help="add the orbit-dimension stratification: the Lie-bracket rank at a random point of "
+                   "every element (float lower bounds; imports torch)")
     p.add_argument("--allow-nonsmooth", action="store_true",
                    help="enumerate for a non-analytic σ (relu, …) although invariance cannot be proved")
     p.add_argument("--all-invariant", action="store_true",
@@ -204,6 +207,10 @@ def _build_net(args):
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.orbit_dims:  # the stratification lives in the report layer (simtool orbit's code)
+        from ..report.orbit_view import run_orbit_strata
+
+        return run_orbit_strata(args, _build_deep(args) if args.widths is not None else _build_net(args))
     if args.widths is not None:
         if args.all_invariant:
             raise ArchitectureError("--all-invariant supports two-layer nets (--width) so far")
