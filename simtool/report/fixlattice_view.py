@@ -14,7 +14,7 @@ from typing import Any
 
 from ..symbolic.fixlattice import FixLattice
 from ..symbolic.subspace import linear_form_text
-from .lattice_view import RICH_ROWS, _plain_table, _status, plain_tables
+from .lattice_view import RICH_ROWS, _plain_table, _status, plain_tables, view_console
 
 __all__ = ["fix_lattice_json", "print_fix_lattice"]
 
@@ -85,14 +85,7 @@ def fix_lattice_json(lat: FixLattice, *, classes_only: bool = False) -> dict[str
 
 
 def print_fix_lattice(lat: FixLattice, *, classes_only: bool = False, hasse: str | None = None) -> None:
-    from rich import box
-    from rich.table import Table
-
-    from ..output import console
-
-    con = console(soft_wrap=False)
-    if not con.is_terminal:
-        con = console(soft_wrap=False, width=160)
+    con = view_console(160)
     net = lat.net
     G = lat.group
     con.print(f"[bold]simtool enumerate[/bold]: {net.describe()}  (D = {net.dim} parameters)")
@@ -120,6 +113,9 @@ def print_fix_lattice(lat: FixLattice, *, classes_only: bool = False, hasse: str
     if len(rows) > RICH_ROWS or plain_tables(con):
         _plain_table(con, title, headers, rows, right)
     else:
+        from rich import box
+        from rich.table import Table
+
         t = Table(title=title, box=box.SIMPLE_HEAD,
                   caption="fiber: dimension of ker P ∩ S (conserved linear quantities); covers: one step down "
                   "the Hasse diagram (all in --json and --hasse)")

@@ -37,7 +37,6 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from types import MappingProxyType
 
 import sympy
 
@@ -156,30 +155,61 @@ class Activation:
                                     *_exp_scaling(e))
 
 
-def _registry(*entries: tuple[str, sympy.Expr, str]) -> Mapping[str, Activation]:
-    return MappingProxyType({name: Activation(name, expr, text) for name, expr, text in entries})
+class _LazyRegistry(Mapping):
+    """``name -> Activation`` whose sympy expressions are built on first use of each entry.
+
+    Building every expression at import costs ~20 ms (``exp(-z)`` alone pulls in
+    ``sympy.tensor``); ``simtool enumerate --width 4`` needs only ``tanh``.
+    """
+
+    def __init__(self, entries) -> None:
+        self._make = {name: (build, text) for name, build, text in entries}
+        self._built: dict[str, Activation] = {}
+
+    def __getitem__(self, name: str) -> Activation:
+        act = self._built.get(name)
+        if act is None:
+            build, text = self._make[name]
+            act = self._built[name] = Activation(name, build(), text)
+        return act
+
+    def __iter__(self):
+        return iter(self._make)
+
+    def __len__(self) -> int:
+        return len(self._make)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._make
 
 
 _E = sympy.exp
 #: name -> Activation, in a fixed order (drives ``choices`` and the CLI table)
-REGISTRY: Mapping[str, Activation] = _registry(
-    ("tanh", sympy.tanh(Z), "hyperbolic tangent, odd and bounded"),
-    ("sigmoid", 1 / (1 + _E(-Z)), "logistic 1/(1 + e^-z), odd up to the constant 1/2"),
-    ("sin", sympy.sin(Z), "sine, odd and periodic"),
-    ("cos", sympy.cos(Z), "cosine, even and periodic"),
-    ("gauss", _E(-Z**2), "Gaussian bump e^(-z^2), even"),
-    ("exp", _E(Z), "exponential e^z: a shift of z rescales it"),
-    ("softplus", sympy.log(1 + _E(Z)), "softplus log(1 + e^z), a smooth relu"),
-    ("silu", Z / (1 + _E(-Z)), "SiLU / swish z·sigmoid(z)"),
-    ("gelu", Z / 2 * (1 + sympy.erf(Z / sympy.sqrt(2))), "GELU z·Φ(z), with the exact erf"),
-    ("erf", sympy.erf(Z), "error function, odd and bounded"),
-    ("square", Z**2, "z^2, even and homogeneous of degree 2"),
-    ("cube", Z**3, "z^3, odd and homogeneous of degree 3"),
-    ("identity", Z, "linear activation z (a linear network)"),
-    ("relu", sympy.Max(0, Z), "rectifier max(0, z), homogeneous of degree 1"),
-    ("leaky_relu", sympy.Max(Z, Z / 100), "leaky rectifier max(z, z/100): slope 1/100 for z < 0"),
-)
-_BY_EXPR = {act.expr: act for act in REGISTRY.values()}
+REGISTRY: Mapping[str, Activation] = _LazyRegistry((
+    ("tanh", lambda: sympy.tanh(Z), "hyperbolic tangent, odd and bounded"),
+    ("sigmoid", lambda: 1 / (1 + _E(-Z)), "logistic 1/(1 + e^-z), odd up to the constant 1/2"),
+    ("sin", lambda: sympy.sin(Z), "sine, odd and periodic"),
+    ("cos", lambda: sympy.cos(Z), "cosine, even and periodic"),
+    ("gauss", lambda: _E(-Z**2), "Gaussian bump e^(-z^2), even"),
+    ("exp", lambda: _E(Z), "exponential e^z: a shift of z rescales it"),
+    ("softplus", lambda: sympy.log(1 + _E(Z)), "softplus log(1 + e^z), a smooth relu"),
+    ("silu", lambda: Z / (1 + _E(-Z)), "SiLU / swish z·sigmoid(z)"),
+    ("gelu", lambda: Z / 2 * (1 + sympy.erf(Z / sympy.sqrt(2))), "GELU z·Φ(z), with the exact erf"),
+    ("erf", lambda: sympy.erf(Z), "error function, odd and bounded"),
+    ("square", lambda: Z**2, "z^2, even and homogeneous of degree 2"),
+    ("cube", lambda: Z**3, "z^3, odd and homogeneous of degree 3"),
+    ("identity", lambda: Z, "linear activation z (a linear network)"),
+    ("relu", lambda: sympy.Max(0, Z), "rectifier max(0, z), homogeneous of degree 1"),
+    ("leaky_relu", lambda: sympy.Max(Z, Z / 100), "leaky rectifier max(z, z/100): slope 1/100 for z < 0"),
+))
+
+
+@functools.lru_cache(maxsize=1)
+def _by_expr() -> dict[sympy.Expr, Activation]:
+    """Registry entries by expression (a user expression equal to one returns that entry)."""
+    return {act.expr: act for act in REGISTRY.values()}
+
+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -211,4 +241,4 @@ def _get_activation(spec: str) -> Activation:
         raise ActivationError(f"unknown activation {spec!r}; choose one of "
                               f"{', '.join(REGISTRY)}, or give an expression in z{hint}")
     expr = parse_expression(spec)
-    return _BY_EXPR.get(expr) or Activation(str(expr), expr, f"user expression {spec}")
+    return _by_expr().get(expr) or Activation(str(expr), expr, f"user expression {spec}")
