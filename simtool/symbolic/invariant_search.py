@@ -222,25 +222,13 @@ def beyond_symmetry_hint(net: TwoLayerNet, shown_order: int | None = None, *, li
     """
     import math
 
-    from .orthogonal_algebra import orthogonal_algebra
+    from .unit_facts import hint_lines, unit_facts
 
-    lines = []
     if live:
         order = complete_group(net, continuous=False, live=True).order
     else:  # Aut(u) from the unit cache (simtool.symbolic.unit_facts): |G| = |Aut(u)|^m m!
-        from .unit_facts import unit_facts
-
         order = unit_facts(net).aut_order ** net.width * math.factorial(net.width)
-    if shown_order is not None and order > shown_order:
-        lines.append(f"beyond the lattice's group: the complete signed-permutation group has order {order:,} "
-                     f"> {shown_order:,} (e.g. role-mixing symmetries), so this lattice misses some Fix(H); "
-                     "`simtool subspace --where …` decides any candidate relative to the complete group")
-    if net.function().is_polynomial(*net.symbols, *net.x_symbols):
-        alg = orthogonal_algebra(net)
-        if alg.dim:
-            lines.append(f"continuum: continuous orthogonal symmetries ({alg.describe()}); every subspace fixed by "
-                         "one of their subgroups is a SIM, so the lattice above is a finite sublattice of a continuum")
-    return lines + list(width_one_hints(net, live=live))
+    return hint_lines(net, order, shown_order, width_one_hints(net, live=live))
 
 
 def width_one_hints(net: TwoLayerNet, *, live: bool = False) -> tuple[str, ...]:

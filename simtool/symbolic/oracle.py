@@ -17,12 +17,16 @@ import networkx as nx
 from .subspace import Subspace
 from .symmetry import SignedPermutation, SymmetryReport, group_elements
 
-__all__ = ["closure_lattice", "closure_of_group", "hasse_by_containment", "orbit_partition", "image_subspace"]
+__all__ = ["closure_lattice", "closure_of_group", "intersection_closure", "hasse_by_containment", "orbit_partition", "image_subspace"]
 
 
 def closure_lattice(report: SymmetryReport) -> set[Subspace]:
     """``{Fix(H)}`` as the intersection-closure of ``{Fix(g) : g ∈ G}`` (brute force)."""
-    fixes = {g.fixed_subspace() for g in group_elements(report)}
+    return intersection_closure({g.fixed_subspace() for g in group_elements(report)})
+
+
+def intersection_closure(fixes: set[Subspace]) -> set[Subspace]:
+    """The closure of a set of subspaces under intersection (breadth first)."""
     closed = set(fixes)
     frontier = set(fixes)
     while frontier:
@@ -91,16 +95,4 @@ def closure_of_group(group) -> set[Subspace]:
     intersection, with exact RREF subspaces; the oracle of
     :mod:`~simtool.symbolic.fix_closure`.
     """
-    fixes = {g.fixed_subspace() for g in group.elements()}
-    closed = set(fixes)
-    frontier = set(fixes)
-    while frontier:
-        new = set()
-        for a in frontier:
-            for b in fixes:
-                c = a & b
-                if c not in closed:
-                    new.add(c)
-        closed |= new
-        frontier = new
-    return closed
+    return intersection_closure({g.fixed_subspace() for g in group.elements()})

@@ -82,16 +82,20 @@ def unit_facts(net: TwoLayerNet) -> UnitFacts:
 
 
 def enumerate_hints(net: TwoLayerNet, shown_order: int | None) -> list[str]:
-    """The plain-``enumerate`` hint lines, from the cache (cheap; no search imported).
+    """The plain-``enumerate`` hint lines from the cache (cheap; the search is not imported).
 
-    Same lines as :func:`simtool.symbolic.invariant_search.beyond_symmetry_hint`: a larger
-    complete group (``|Aut(u)|^m m!`` vs ``shown_order``), continuous orthogonal symmetries
-    (decided exactly, polynomial ``f`` only), and the width-1 search result.
+    The same lines as :func:`simtool.symbolic.invariant_search.beyond_symmetry_hint`.
     """
     import math
 
+    facts = unit_facts(net)
+    return hint_lines(net, facts.aut_order ** net.width * math.factorial(net.width), shown_order, facts.hints)
+
+
+def hint_lines(net: TwoLayerNet, order: int, shown_order: int | None, width_one: tuple[str, ...]) -> list[str]:
+    """A larger complete group (``order`` vs ``shown_order``), continuous orthogonal symmetries
+    (decided exactly for polynomial ``f`` only), then the width-1 search lines."""
     lines = []
-    order = unit_facts(net).aut_order ** net.width * math.factorial(net.width)
     if shown_order is not None and order > shown_order:
         lines.append(f"beyond the lattice's group: the complete signed-permutation group has order {order:,} "
                      f"> {shown_order:,} (e.g. role-mixing symmetries), so this lattice misses some Fix(H); "
@@ -103,7 +107,7 @@ def enumerate_hints(net: TwoLayerNet, shown_order: int | None) -> list[str]:
         if alg.dim:
             lines.append(f"continuum: continuous orthogonal symmetries ({alg.describe()}); every subspace fixed by "
                          "one of their subgroups is a SIM, so the lattice above is a finite sublattice of a continuum")
-    return lines + list(unit_facts(net).hints)
+    return lines + list(width_one)
 
 
 def _registry_nets():
