@@ -17,7 +17,8 @@ import networkx as nx
 from .subspace import Subspace
 from .symmetry import SignedPermutation, SymmetryReport, group_elements
 
-__all__ = ["closure_lattice", "closure_of_group", "intersection_closure", "hasse_by_containment", "orbit_partition", "image_subspace"]
+__all__ = ["closure_lattice", "closure_of_group", "intersection_closure", "hasse_by_containment", "orbit_partition",
+           "image_subspace"]
 
 
 def closure_lattice(report: SymmetryReport) -> set[Subspace]:
