@@ -37,13 +37,18 @@ def write_hasse(lat: Lattice, path: str) -> None:
     import networkx as nx
 
     g = lat.graph
-    ranks = lat.ranks()
+    # one row per dimension (covers can skip dimensions, so graph distance from the top
+    # would put elements of different dimensions on one row)
+    by_dim: dict[int, list[str]] = {}
+    for v in g.nodes:
+        by_dim.setdefault(g.nodes[v]["dim"], []).append(v)
+    ranks = [sorted(by_dim[d], key=lambda v: int(v[1:])) for d in sorted(by_dim, reverse=True)]
     pos = {}
     for level, nodes in enumerate(ranks):
         for i, n in enumerate(nodes):
             pos[n] = ((i + 1) / (len(nodes) + 1), -level)
     n = len(lat.elements)
-    fig, ax = plt.subplots(figsize=(min(4 + 0.35 * max(len(r) for r in ranks), 40), 1.6 * len(ranks) + 1))
+    fig, ax = plt.subplots(figsize=(min(6 + 0.35 * max(len(r) for r in ranks), 40), 1.6 * len(ranks) + 1))
     nx.draw_networkx_edges(g, pos, ax=ax, arrows=False, alpha=0.35 if n < 200 else 0.1, width=0.8)
     nx.draw_networkx_nodes(g, pos, ax=ax, node_size=300 if n < 200 else 20,
                            node_color=[g.nodes[v]["dim"] for v in g.nodes], cmap="viridis")
@@ -52,8 +57,10 @@ def write_hasse(lat: Lattice, path: str) -> None:
     for level, nodes in enumerate(ranks):
         dim = g.nodes[nodes[0]]["dim"]
         ax.text(-0.02, -level, f"dim {dim}", ha="right", va="center", fontsize=8)
-    ax.set_title(f"Hasse diagram of the SIM lattice: {lat.net.describe()} ({n} elements)")
+    ax.set_title(f"Hasse diagram of the SIM lattice ({n} elements)\n{lat.net.describe()}", fontsize=9)
+    ax.set_xlim(-0.18, 1.02)
+    ax.set_ylim(-len(ranks) + 0.5, 0.5)
     ax.set_axis_off()
     fig.tight_layout()
-    fig.savefig(out, format=suffix[1:])
+    fig.savefig(out, format=suffix[1:], bbox_inches="tight")
     plt.close(fig)
