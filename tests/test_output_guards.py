@@ -287,7 +287,10 @@ def test_sigint_during_start_up(delay):
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
-    if proc.returncode == 0:  # pragma: no cover - a very fast machine finished first
+    finished = "exit status" in out  # the whole report was written before the signal came
+    if proc.returncode == 0 or (finished and proc.returncode == -signal.SIGINT):  # pragma: no cover
+        # a fast machine finished first; a signal during interpreter shutdown (handlers are
+        # back at SIG_DFL there) ends the already finished process by the signal
         pytest.skip("the run finished before the signal")
     assert proc.returncode == 130, err
     assert err in ("simtool check: interrupted\n", "simtool: interrupted\n")
