@@ -232,11 +232,11 @@ def to_torch(exprs: Sequence[sympy.Expr],
         If an expression has a free symbol other than ``var`` or an unsupported node.
     """
     for e in exprs:
-        extra = sympy.sympify(e).free_symbols - {var}
+        extra = sympy.sympify(e, strict=True).free_symbols - {var}
         if extra:
             raise ActivationError(f"expression {e} has free symbols "
                                   f"{sorted(map(str, extra))} besides {var}")
-    replacements, reduced = sympy.cse([sympy.sympify(e) for e in exprs])
+    replacements, reduced = sympy.cse([sympy.sympify(e, strict=True) for e in exprs])
     known: dict = {}
     program: list[tuple[sympy.Symbol, _Node]] = []
     for sym, sub in replacements:

@@ -193,7 +193,7 @@ class TracedNet:
             return (sympy.Rational(a.numerator, a.denominator) if isinstance(a, Fraction) else a) * b
 
         vals = self._evaluate(th, xs, lambda name, z: acts[name](z), sympy.Integer(0), mul)
-        return tuple(sympy.sympify(v) for v in vals)
+        return tuple(sympy.sympify(v, strict=True) for v in vals)
 
     def function(self, theta=None, x=None) -> sympy.Expr:
         """The scalar ``f(θ, x)`` of a single-output model (see :meth:`component`)."""

@@ -40,7 +40,7 @@ _VERDICT = {False: "refuted", None: "undecided"}
 
 
 def _value(expr: sympy.Expr, u) -> sympy.Expr:
-    return expr.xreplace({Z: sympy.S(u)})
+    return expr.xreplace({Z: sympy.sympify(u, strict=True)})
 
 
 @functools.cache
