@@ -13,8 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..symbolic.fixlattice import FixLattice
-from ..symbolic.subspace import linear_form_text
-from .lattice_view import RICH_ROWS, _plain_table, _status, plain_tables, view_console
+from .lattice_view import RICH_ROWS, _plain_table, _status, element_json, plain_tables, view_console
 
 __all__ = ["fix_lattice_json", "print_fix_lattice"]
 
@@ -59,27 +58,15 @@ def fix_lattice_json(lat: FixLattice, *, classes_only: bool = False) -> dict[str
     elements = []
     for e in lat.elements:
         red = e.reduction
-        elements.append({
-            "id": e.id,
-            "dim": e.dim,
-            "description": e.description,
-            "class": e.class_id,
-            "reduced_widths": list(e.reduced_widths),
-            "invariance": e.invariance.status,
-            "proof": e.invariance.evidence,
-            "covers": list(e.covers),
-            "generators": [g.label for g in e.generators],
-            "equations": [linear_form_text(net.names, row, ascii=True) + " = 0" for row in e.subspace.equations],
-            "reduced": {
-                "widths": list(red.narrow_widths),
-                "merged": red.merged,
-                "metric": [[str(v) for v in row] for row in red.metric_matrix],
-                "metric_diagonal": red.is_diagonal,
-                "frozen": [red.narrow.names[i] for i in red.frozen],
-                "fiber_dim": len(red.fiber),
-                "fiber": red.fiber_text(),
-            },
-        })
+        elements.append(element_json(e, net.names, reduced_widths=list(e.reduced_widths), reduced={
+            "widths": list(red.narrow_widths),
+            "merged": red.merged,
+            "metric": [[str(v) for v in row] for row in red.metric_matrix],
+            "metric_diagonal": red.is_diagonal,
+            "frozen": [red.narrow.names[i] for i in red.frozen],
+            "fiber_dim": len(red.fiber),
+            "fiber": red.fiber_text(),
+        }))
     out["elements"] = elements
     return out
 

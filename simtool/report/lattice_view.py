@@ -57,25 +57,29 @@ def lattice_json(lat: Lattice, *, classes_only: bool = False) -> dict[str, Any]:
     elements = []
     for e in lat.elements:
         red = e.reduction
-        elements.append({
-            "id": e.id,
-            "dim": e.dim,
-            "description": e.description,
-            "class": e.class_id,
-            "reduced_width": e.reduced_width,
-            "invariance": e.invariance.status,
-            "proof": e.invariance.evidence,
-            "covers": list(e.covers),
-            "generators": [g.label for g in e.generators],
-            "equations": [_eq_text(net.names, row) for row in e.subspace.equations],
-            "reduced": {"merged": red.merged, "metric": red.metric_by_name()},
-        })
+        elements.append(element_json(e, net.names, reduced_width=e.reduced_width,
+                                     reduced={"merged": red.merged, "metric": red.metric_by_name()}))
     out["elements"] = elements
     return out
 
 
-def _eq_text(names, row) -> str:
-    return linear_form_text(names, row, ascii=True) + " = 0"
+def element_json(e, names, **extra) -> dict[str, Any]:
+    """The keys every lattice element has in ``--json`` (two-layer and generic), then ``extra``."""
+    out: dict[str, Any] = {
+        "id": e.id,
+        "dim": e.dim,
+        "description": e.description,
+        "class": e.class_id,
+        **{k: v for k, v in extra.items() if k != "reduced"},
+        "invariance": e.invariance.status,
+        "proof": e.invariance.evidence,
+        "covers": list(e.covers),
+        "generators": [g.label for g in e.generators],
+        "equations": [linear_form_text(names, row, ascii=True) + " = 0" for row in e.subspace.equations],
+    }
+    if "reduced" in extra:
+        out["reduced"] = extra["reduced"]
+    return out
 
 
 #: above this many rows tables are printed as plain aligned text: rich's layout engine

@@ -45,8 +45,24 @@ from .zero import is_identically_zero
 __all__ = ["Reduction", "reduce_structure"]
 
 
+class NamedReduction:
+    """Words for any reduction with ``wide``, ``narrow``, ``project`` (P) and a ``metric`` diagonal."""
+
+    @property
+    def merged(self) -> dict[str, str]:
+        """Narrow parameter name (``a~1``, …) → how it is made of wide parameters."""
+        out = {}
+        for r, name in enumerate(self.narrow.names):  # type: ignore[attr-defined]
+            terms = [(i, c) for i, c in enumerate(self.project[r]) if c]  # type: ignore[attr-defined]
+            out[_tilde(name)] = linear_form_text(self.wide.names, terms) if terms else "0"  # type: ignore[attr-defined]
+        return out
+
+    def metric_by_name(self) -> dict[str, str]:
+        return {_tilde(n): str(m) for n, m in zip(self.narrow.names, self.metric)}  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
-class Reduction:
+class Reduction(NamedReduction):
     """A SIM's narrower network with the linear maps and metric that relate the flows.
 
     Attributes
@@ -72,18 +88,6 @@ class Reduction:
     metric: tuple[Fraction, ...]
     frozen: tuple[int, ...]
     blocks: tuple[tuple[int, ...], ...]
-
-    @property
-    def merged(self) -> dict[str, str]:
-        """Narrow parameter name (``a~1``, …) → how it is made of wide parameters."""
-        out = {}
-        for r, name in enumerate(self.narrow.names):
-            terms = [(i, c) for i, c in enumerate(self.project[r]) if c]
-            out[_tilde(name)] = linear_form_text(self.wide.names, terms) if terms else "0"
-        return out
-
-    def metric_by_name(self) -> dict[str, str]:
-        return {_tilde(n): str(m) for n, m in zip(self.narrow.names, self.metric)}
 
     def lift_point(self, narrow_theta):
         return [sum((c * t for c, t in zip(row, narrow_theta) if c), 0) for row in self.lift]

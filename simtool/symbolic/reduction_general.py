@@ -52,6 +52,7 @@ from sympy.polys.matrices import DomainMatrix
 
 from .activation import Parity
 from .architecture import Network, Role
+from .reduction import NamedReduction
 from .subspace import Subspace, linear_form_text
 from .zero import is_identically_zero
 
@@ -140,12 +141,8 @@ def _classes(net: Network, S: Subspace) -> list[list[NeuronClass]]:
     return out
 
 
-def _tilde(name: str) -> str:
-    return "c~" if name == "c" else name[0] + "~" + name[1:]
-
-
 @dataclass(frozen=True, eq=False)
-class Reduction:
+class Reduction(NamedReduction):
     """Narrow network, ``P``, ``M = P Π_S Pᵀ``, fiber and lift of a subspace (module docstring)."""
 
     wide: Network
@@ -230,18 +227,6 @@ class Reduction:
     @property
     def narrow_widths(self) -> tuple[int, ...]:
         return tuple(self.narrow.layer_widths[1:-1])
-
-    @property
-    def merged(self) -> dict[str, str]:
-        """Narrow parameter name (with ``~``) → how it is made of wide parameters."""
-        out = {}
-        for r, name in enumerate(self.narrow.names):
-            terms = [(i, c) for i, c in enumerate(self.project[r]) if c]
-            out[_tilde(name)] = linear_form_text(self.wide.names, terms) if terms else "0"
-        return out
-
-    def metric_by_name(self) -> dict[str, str]:
-        return {_tilde(n): str(m) for n, m in zip(self.narrow.names, self.metric)}
 
     def fiber_text(self) -> list[str]:
         """Each conserved quantity ``v·θ`` restricted to ``S``, written in the smallest
