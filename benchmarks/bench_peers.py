@@ -1,6 +1,7 @@
 """simtool's flows against what a user would write instead, side by side (issue 12).
 
     python benchmarks/bench_peers.py --out DIR [--steps 10] [--reps 5] [--sizes all|quick]
+                                     [--dopri5 all|none] [--dopri5-reps 2]
 
 rk4 at equal steps, on the issue's sizes (B, m, d, n) = (256,16,8,512), (256,16,8,32),
 (1024,4,1,32), (64,128,16,1024), tanh two-layer, float64, 1 thread:
@@ -10,12 +11,20 @@ rk4 at equal steps, on the issue's sizes (B, m, d, n) = (256,16,8,512), (256,16,
 * ``torchdiffeq``: ``odeint(..., method="rk4")`` with that autograd field;
 * ``torchdiffeq+simtool``: ``odeint`` driving simtool's field (credits field vs integrator).
 
-Mixed easy/stiff batch (dopri5, per-row control): rows with parameter scales spread over
-two decades, simtool with live-row integration, without it (``live_rows=False``), and
-torchdiffeq / torchode dopri5 driving simtool's field at the same tolerances; final
-errors against a tight simtool dopri5 reference (rtol 1e-12) are reported next to the
-times (equal-accuracy comparison: read the errors).  Interleaved repetitions, medians and
-min–max, GEMM peak and load (``timing.py``).  Writes ``DIR/bench_peers.json``.
+The field alone against a plain ``torch.matmul`` of the GEMM's shapes
+``(n, d+1) × (d+1, B·m)``, and against ``torch.tanh`` alone on the same ``n·B·m``
+pre-activations (the floor for any kernel that evaluates σ once per pre-activation).
+
+dopri5 at equal final error (``--dopri5 all``): on (256,16,8,512) and on a mixed
+easy/stiff batch (256,16,8,64) whose rows' parameter scales spread over a decade,
+simtool (live rows, per-row step control), simtool without live rows, torchdiffeq and
+torchode dopri5 with the autograd field a user would write, and both driving simtool's
+field.  Each runs over a grid of tolerances (atol = rtol/100), its final error is taken
+against a scipy DOP853 reference at rtol 1e-12, and the time each needs for the same
+error is read off its (error, time) curve by log–log interpolation.  Live rows against
+all rows are compared at equal steps as well.  Interleaved repetitions, medians and
+min–max, GEMM peak and load (``timing.py``); the kernel plans the calibration chose.
+Writes ``DIR/bench_peers.json``.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import gemm_peak, interleaved, machine, ratio  # noqa: E402
 
 from simtool.numeric import GradientFlowField, integrate  # noqa: E402
+from simtool.numeric.kernel_plan import chosen_plans  # noqa: E402
 from simtool.numeric.model import TwoLayerModel  # noqa: E402
 
 SIZES = [(256, 16, 8, 512), (256, 16, 8, 32), (1024, 4, 1, 32), (64, 128, 16, 1024)]
@@ -90,51 +100,144 @@ def rk4_case(size, steps, reps):
         }, reps)
     B, m, d, n = size
     mm_a, mm_b = torch.randn(n, d + 1, dtype=torch.float64), torch.randn(d + 1, B * m, dtype=torch.float64)
+    # the activation alone on every pre-activation, in cache-sized blocks: no kernel that
+    # evaluates σ once per (sample, row, unit) can take less time than this
+    z = torch.randn(n, B * m, dtype=torch.float64)
+    zs = torch.empty_like(z)
+    nb = max(1, (1 << 17) // (B * m))
+
+    def sigma_only():
+        for i in range(0, n, nb):
+            torch.tanh(z[i:i + nb], out=zs[i:i + nb])
+
     with torch.no_grad():
-        st2 = interleaved({"field": lambda: fld(0.0, theta), "matmul": lambda: mm_a @ mm_b}, reps)
+        st2 = interleaved({"field": lambda: fld(0.0, theta), "matmul": lambda: mm_a @ mm_b,
+                           "tanh_only": sigma_only}, reps)
     return {"size": size, "steps": steps, "max_err_vs_simtool": errs, "stats": st,
             "field_vs_matmul": ratio(st2, "matmul", "field"), "field_stats": st2,
+            "tanh_only_vs_matmul": ratio(st2, "matmul", "tanh_only"),
             "speedup": {k: ratio(st, k, "simtool") for k in st if k != "simtool"}}
 
 
-def mixed_case(reps):
+def scipy_reference(fld, theta, T, rtol=1e-12, atol=1e-14):
+    """Final state of the whole batch as one ODE, scipy DOP853 at a tight tolerance."""
+    import numpy as np
+    from scipy.integrate import solve_ivp
+
+    shape = theta.shape
+
+    def rhs(t, v):
+        with torch.no_grad():
+            return fld(t, torch.from_numpy(v).view(shape)).reshape(-1).numpy()
+
+    sol = solve_ivp(rhs, (0.0, T), theta.reshape(-1).numpy().copy(), method="DOP853",
+                    rtol=rtol, atol=atol)
+    if not sol.success:
+        raise RuntimeError(f"scipy reference failed: {sol.message}")
+    return torch.from_numpy(np.ascontiguousarray(sol.y[:, -1])).view(shape), int(sol.nfev)
+
+
+def dopri5_contenders(model, X, y, theta, T):
+    """name -> run(rtol) returning the final states, for simtool and the peers (each peer
+    once with the autograd field a user would write, once driving simtool's field)."""
     from torchdiffeq import odeint
 
-    model, X, y, theta = problem(256, 16, 8, 64, spread=1.0)
+    fld = GradientFlowField(model, X, y)
+    F = autograd_field(model, X, y)
+    tt = torch.tensor([0.0, T], dtype=torch.float64)
+    runs = {
+        "simtool": lambda rtol: integrate(fld, theta, T, method="dopri5", rtol=rtol, atol=rtol * ATOL_RATIO).final,
+        "simtool_all_rows": lambda rtol: integrate(fld, theta, T, method="dopri5", rtol=rtol,
+                                                   atol=rtol * ATOL_RATIO, live_rows=False).final,
+        "torchdiffeq": lambda rtol: odeint(F, theta, tt, method="dopri5", rtol=rtol, atol=rtol * ATOL_RATIO)[-1],
+        "torchdiffeq+simtool": lambda rtol: odeint(fld, theta, tt, method="dopri5", rtol=rtol,
+                                                   atol=rtol * ATOL_RATIO)[-1],
+    }
+    try:
+        import torchode as to
+    except ImportError:  # recorded as missing
+        return runs, fld
+    t_eval = tt.expand(len(theta), 2)
+
+    def torchode_run(field):
+        def run(rtol):
+            term = to.ODETerm(lambda t, th: field(t, th))
+            solver = to.AutoDiffAdjoint(to.Dopri5(term=term), to.IntegralController(
+                atol=rtol * ATOL_RATIO, rtol=rtol, term=term))
+            return solver.solve(to.InitialValueProblem(y0=theta, t_eval=t_eval)).ys[:, -1]
+        return run
+
+    runs["torchode"] = torchode_run(F)
+    runs["torchode+simtool"] = torchode_run(fld)
+    return runs, fld
+
+
+#: atol = rtol × this for every contender
+ATOL_RATIO = 1e-2
+RTOLS = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9)
+
+
+def equal_error_case(label, size, reps, spread=None, T=1.0, rtols=RTOLS):
+    """dopri5 at equal final error: every contender over a grid of tolerances (timed
+    interleaved), its error against a scipy DOP853 reference (rtol 1e-12), and the time
+    each needs for a target error, by log–log interpolation of its (error, time) curve.
+    The targets are errors every contender reaches within its grid."""
+    import math
+
+    import numpy as np
+
+    model, X, y, theta = problem(*size, spread=spread)
+    runs, fld = dopri5_contenders(model, X, y, theta, T)
+    with torch.no_grad():
+        ref, nfev = scipy_reference(fld, theta, T)
+        curves = {k: [] for k in runs}
+        for rtol in rtols:
+            errs = {k: float((run(rtol) - ref).abs().max()) for k, run in runs.items()}
+            st = interleaved({k: (lambda run=run, r=rtol: run(r)) for k, run in runs.items()}, reps)
+            for k in runs:
+                curves[k].append({"rtol": rtol, "max_err": errs[k], "median_s": st[k]["median_s"],
+                                  "min_s": st[k]["min_s"], "max_s": st[k]["max_s"]})
+            print(f"  {label} rtol {rtol:g}: " + ", ".join(
+                f"{k} {errs[k]:.1e}/{st[k]['median_s']:.2f}s" for k in runs), flush=True)
+
+    def time_at(curve, err):
+        pts = sorted((math.log(c["max_err"]), math.log(c["median_s"])) for c in curve if c["max_err"] > 0)
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        if not xs or not xs[0] <= math.log(err) <= xs[-1]:
+            return None
+        return math.exp(float(np.interp(math.log(err), xs, ys)))
+
+    lo = max(min(c["max_err"] for c in cv) for cv in curves.values())
+    hi = min(max(c["max_err"] for c in cv) for cv in curves.values())
+    targets = [float(e) for e in np.geomspace(lo, hi, 3)] if lo <= hi else []
+    at = {f"{e:.2e}": {k: time_at(cv, e) for k, cv in curves.items()} for e in targets}
+    speedup = {e: {k: (v[k] / v["simtool"]) if v[k] and v["simtool"] else None for k in v if k != "simtool"}
+               for e, v in at.items()}
+    return {"case": label, "size": size, "t_max": T, "spread": spread, "atol_ratio": ATOL_RATIO,
+            "reference": {"method": "scipy DOP853", "rtol": 1e-12, "atol": 1e-14, "nfev": nfev},
+            "curves": curves, "time_at_error": at, "speedup_at_error": speedup}
+
+
+def mixed_case(reps):
+    """Live rows against all rows on the mixed easy/stiff batch (same steps, same error)."""
+    model, X, y, theta = problem(*MIXED, spread=1.0)
     fld = GradientFlowField(model, X, y)
     opts = {"rtol": 1e-7, "atol": 1e-9}
     T = 1.0
     with torch.no_grad():
-        ref = integrate(fld, theta, T, method="dopri5", rtol=1e-11, atol=1e-13).final
         live = integrate(fld, theta, T, method="dopri5", **opts)
         full = integrate(GradientFlowField(model, X, y), theta, T, method="dopri5", live_rows=False, **opts)
-        tt = torch.tensor([0.0, T], dtype=torch.float64)
-        tdq = odeint(fld, theta, tt, method="dopri5", **opts)[-1]
-        runs = {"simtool_live": lambda: integrate(fld, theta, T, method="dopri5", **opts),
-                "simtool_all_rows": lambda: integrate(fld, theta, T, method="dopri5", live_rows=False, **opts),
-                "torchdiffeq+simtool": lambda: odeint(fld, theta, tt, method="dopri5", **opts)}
-        errs = {"simtool_live": float((live.final - ref).abs().max()),
-                "simtool_all_rows": float((full.final - ref).abs().max()),
-                "torchdiffeq+simtool": float((tdq - ref).abs().max())}
-        try:
-            import torchode as to
-
-            term = to.ODETerm(lambda t, th: fld(t, th))
-            solver = to.AutoDiffAdjoint(to.Dopri5(term=term),
-                                        to.IntegralController(atol=opts["atol"], rtol=opts["rtol"], term=term))
-            t_eval = tt.expand(len(theta), 2)
-            prob = to.InitialValueProblem(y0=theta, t_eval=t_eval)
-            sol = solver.solve(prob)
-            errs["torchode+simtool"] = float((sol.ys[:, -1] - ref).abs().max())
-            runs["torchode+simtool"] = lambda: solver.solve(prob)
-        except Exception as exc:  # torchode missing or API drift: record, do not fail
-            errs["torchode+simtool"] = f"not run: {exc!r}"[:200]
-        st = interleaved(runs, reps)
-    return {"problem": "B=256, m=16, d=8, n=64, t_max=1, parameter scales 1..10 (logspace)", "tolerances": opts,
+        st = interleaved({"simtool_live": lambda: integrate(fld, theta, T, method="dopri5", **opts),
+                          "simtool_all_rows": lambda: integrate(fld, theta, T, method="dopri5",
+                                                                live_rows=False, **opts)}, reps)
+    return {"problem": f"(B, m, d, n) = {MIXED}, t_max=1, parameter scales 1..10 (logspace)", "tolerances": opts,
             "live_row_evals": live.n_row_evals, "all_row_evals": full.n_row_evals,
             "same_steps": bool(torch.equal(live.n_steps, full.n_steps)),
-            "max_err_vs_reference": errs, "stats": st,
-            "speedup": {k: ratio(st, k, "simtool_live") for k in st if k != "simtool_live"}}
+            "max_diff_live_vs_all": float((live.final - full.final).abs().max()), "stats": st,
+            "speedup": {"simtool_all_rows": ratio(st, "simtool_all_rows", "simtool_live")}}
+
+
+MIXED = (256, 16, 8, 64)
 
 
 def main(argv=None) -> int:
@@ -143,6 +246,8 @@ def main(argv=None) -> int:
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--sizes", default="all", choices=["all", "quick"])
+    p.add_argument("--dopri5", default="all", choices=["all", "none"], help="the equal-error dopri5 runs")
+    p.add_argument("--dopri5-reps", type=int, default=2)
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     info = machine()
@@ -153,15 +258,28 @@ def main(argv=None) -> int:
         r = rk4_case(size, a.steps, a.reps)
         rows.append(r)
         print(size, {k: f"{v:.2f}x" for k, v in r["speedup"].items()},
-              f"field/matmul {r['field_vs_matmul']:.2f}", flush=True)
+              f"field/matmul {r['field_vs_matmul']:.2f} (tanh alone/matmul {r['tanh_only_vs_matmul']:.2f})",
+              flush=True)
     mixed = mixed_case(a.reps)
-    print("mixed dopri5", {k: f"{v:.2f}x" for k, v in mixed["speedup"].items()}, mixed["max_err_vs_reference"],
+    print("mixed dopri5 live vs all rows", {k: f"{v:.2f}x" for k, v in mixed["speedup"].items()},
           "row evals", mixed["live_row_evals"], "vs", mixed["all_row_evals"], flush=True)
+    equal = []
+    if a.dopri5 != "none":
+        cases = [("uniform", SIZES[0], None), ("mixed", MIXED, 1.0)] if a.sizes == "all" else \
+            [("uniform", (64, 8, 4, 32), None), ("mixed", (64, 8, 4, 32), 1.0)]
+        for label, size, spread in cases:
+            r = equal_error_case(label, size, a.dopri5_reps, spread=spread,
+                                 rtols=RTOLS if a.sizes == "all" else RTOLS[1:4])
+            equal.append(r)
+            for e, sp in r["speedup_at_error"].items():
+                print(f"dopri5 {label} {size} at max error {e}:",
+                      {k: (f"{v:.2f}x" if v else "n/a") for k, v in sp.items()}, flush=True)
     info["loadavg_end"] = os.getloadavg()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench_peers.json").write_text(json.dumps(
-        {"machine": info, "gemm_peak_gflops": peak, "rk4": rows, "mixed_dopri5": mixed}, indent=1, default=str))
+        {"machine": info, "gemm_peak_gflops": peak, "rk4": rows, "mixed_dopri5": mixed,
+         "dopri5_equal_error": equal, "kernel_plans": chosen_plans()}, indent=1, default=str))
     return 0
 
 

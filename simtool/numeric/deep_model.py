@@ -147,9 +147,10 @@ class DeepModel(ModelBase):
         plain = plain_no_grad(params[0])
         for l in range(self.depth - 1):
             A, h = params[l], hs[-1]
-            if l == 0 and h.ndim == 2:  # one GEMM (B·n_1, d̃) x (d̃, n) for the whole batch
-                B, n1, k = A.shape
-                z = (A.reshape(B * n1, k) @ h.T).view(B, n1, -1)
+            if l == 0 and h.ndim == 2:  # shared inputs: one (n_1, d̃) x (d̃, k) GEMM per row
+                # (not one (B·n_1, d̃) GEMM: MKL's sums then depend on B, and live-row
+                # integration would differ from full-batch integration at round-off)
+                z = torch.bmm(A, h.T.expand(A.shape[0], *h.T.shape))
             elif l == 0:
                 z = torch.bmm(A, h.transpose(1, 2))
             else:
@@ -221,9 +222,8 @@ class DeepModel(ModelBase):
             else:
                 delta = delta * d if not plain_no_grad(delta) else delta.mul_(d)
             h_prev = hs[l]
-            if l == 0 and h_prev.ndim == 2:  # shared inputs: one GEMM
-                B, n1, k = delta.shape
-                grads[0] = (delta.reshape(B * n1, k) @ h_prev).view(B, n1, -1)
+            if l == 0 and h_prev.ndim == 2:  # shared inputs: one GEMM per row (as above)
+                grads[0] = torch.bmm(delta, h_prev.expand(delta.shape[0], *h_prev.shape))
             elif l == 0:
                 grads[0] = torch.bmm(delta, h_prev)
             else:

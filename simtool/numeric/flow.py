@@ -56,6 +56,7 @@ import torch
 
 from ..errors import DataError
 from .fields import Metric, MinibatchField, as_metric, jacobian_by_vjp
+from .kernel_plan import KernelPlan, as_plan
 from .losses import Loss, get_loss
 from .models import Model
 
@@ -80,10 +81,15 @@ class GradientFlowField(MinibatchField):
         ``M``: a :class:`Metric`, or an array taken as a diagonal ``(D,)``/``(batch, D)``.
     mask : array-like, optional
         0/1 of shape ``(D,)`` or ``(batch, D)``: coordinates with 0 are frozen.
+    kernel : "auto", "LAYOUT:BLOCK" or KernelPlan, optional
+        How a blocked kernel runs (:mod:`simtool.numeric.kernel_plan`): ``"auto"`` (the
+        default; ``SIMTOOL_KERNEL_PLAN`` if set, else measured once per shape) or a
+        pinned plan, e.g. the one a result recorded, to rerun it bit for bit.
     """
 
     def __init__(self, model: Model, X: object, y: object, loss: Loss | str = "mse",
-                 metric: object | None = None, mask: object | None = None) -> None:
+                 metric: object | None = None, mask: object | None = None,
+                 kernel: KernelPlan | str | None = "auto") -> None:
         self.model = model
         self.loss = get_loss(loss)
         self.X = model.as_inputs(X)
@@ -97,6 +103,9 @@ class GradientFlowField(MinibatchField):
                                 f"got {tuple(mask.shape)}")
         self.mask: Tensor | None = mask
         self._workspace: dict = {}  # scratch buffers reused between calls (one thread)
+        plan = as_plan(kernel)
+        if plan is not None:
+            self._workspace["kernel_plan"] = plan
 
     @property
     def n_samples(self) -> int:

@@ -64,6 +64,7 @@ from ..bridge import TorchActivation, plain_no_grad, torch_activation
 from ..errors import ArchitectureError
 from ..symbolic.activation import Activation
 from ..symbolic.network import TwoLayerNet
+from .kernel_plan import CANDIDATE_BLOCKS, KernelPlan, calibrate
 from .losses import Loss
 from .models import ModelBase, sample_block
 
@@ -165,6 +166,18 @@ class TwoLayerModel(ModelBase):
             f = f + theta[:, -1:]
         return f
 
+    def plan_candidates(self, B: int, n: int, shared: bool) -> list[KernelPlan]:
+        """The plans :func:`~simtool.numeric.kernel_plan.calibrate` times: both layouts
+        (a shared ``X``) × the candidate blocks, one per distinct samples-per-block."""
+        out, seen = [], set()
+        for block in CANDIDATE_BLOCKS:
+            nb = max(1, min(n, block // max(1, B * self.width)))
+            if nb in seen:
+                continue
+            seen.add(nb)
+            out += [KernelPlan(layout, block) for layout in (("row", "unit") if shared else ("row",))]
+        return out
+
     def _block(self, B: int, n: int, device: torch.device) -> int:
         """Samples per block so that a ``(block, B, m)`` intermediate stays in cache."""
         target = _BLOCK_ELEMENTS_CUDA if device.type == "cuda" else _BLOCK_ELEMENTS_CPU
@@ -180,54 +193,104 @@ class TwoLayerModel(ModelBase):
             parts.append(self._output(theta, a, self.activation.values(z0, 0)[0], shared))
         return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
 
+    def kernel_plan(self, theta: Tensor, Xd: Tensor, y: Tensor, loss: Loss,
+                    workspace: dict | None = None) -> KernelPlan:
+        """The :class:`KernelPlan` of the blocked kernel for this problem shape.
+
+        A plan pinned in ``workspace`` (``workspace["kernel_plan"] = plan``, what
+        ``GradientFlowField(kernel=...)`` does) is used as given; otherwise it is chosen
+        once per shape and process by :func:`calibrate` (CPU) or is the default (CUDA,
+        where blocks only bound memory), and kept in ``workspace`` so that a field and
+        its ``rows`` run the same plan.
+        """
+        key = ("kernel_plan", Xd.shape[-2])
+        if workspace is not None and key in workspace:
+            return workspace[key]
+        pinned = workspace.get("kernel_plan") if workspace is not None else None
+        if pinned is not None:
+            plan = pinned
+        elif theta.device.type == "cuda":
+            plan = KernelPlan("unit" if Xd.ndim == 2 else "row", _BLOCK_ELEMENTS_CUDA)
+        else:
+            plan = calibrate(self, theta, Xd, y, loss)
+        if workspace is not None:
+            workspace[key] = plan
+        return plan
+
     def risk_and_grad_prepared(self, theta: Tensor, Xd: Tensor, y: Tensor, loss: Loss, *,
                                need_risk: bool = True, scale: float = 1.0,
-                               workspace: dict | None = None) -> tuple[Tensor | None, Tensor]:
+                               workspace: dict | None = None,
+                               plan: KernelPlan | None = None) -> tuple[Tensor | None, Tensor]:
         """``(R, scale · ∇R)``; the flow field uses ``scale = -1``.
 
         With autograd or a ``torch.func`` transform recording, the formulas run
         out of place on all samples at once.  Without (integrators run under
-        ``no_grad``) the samples are processed in blocks whose ``(block, batch, m)``
-        intermediates stay in cache, updated in place, and the products accumulate
-        straight into the output's layout: memory stays ``O(batch · D)`` whatever ``n``.
-        ``workspace``: a dict the caller keeps between calls, so that the block
-        buffers are reused rather than reallocated (not safe to share across threads).
+        ``no_grad``) the samples are processed in blocks whose intermediates stay in
+        cache, updated in place, and the products accumulate straight into the output's
+        layout: memory stays ``O(batch · D)`` whatever ``n``.  How (block size, and for a
+        shared ``X`` whether the ``(block, ·, ·)`` intermediates are row-major
+        ``(block, B, m)`` or unit-major ``(block, m, B)``) is ``plan``, else
+        :meth:`kernel_plan`.  ``workspace``: a dict the caller keeps between calls, so
+        that the block buffers and the plan are reused (not safe to share across threads).
         """
         if not plain_no_grad(theta):
             return self._risk_and_grad_autograd(theta, Xd, y, loss, need_risk, scale)
+        if plan is None:
+            plan = self.kernel_plan(theta, Xd, y, loss, workspace)
+        return self._blocked(theta, Xd, y, loss, need_risk, scale, workspace, plan)
+
+    def _blocked(self, theta: Tensor, Xd: Tensor, y: Tensor, loss: Loss, need_risk: bool,
+                 scale: float, workspace: dict | None,
+                 plan: KernelPlan) -> tuple[Tensor | None, Tensor]:
+        """The blocked no-grad kernel.  Three layouts of the ``(block, ·, ·)`` arrays:
+        shared ``X`` row-major ``(k, B, m)`` (column ``b·m + j`` of the GEMM is unit ``j`` of
+        row ``b``), shared ``X`` unit-major ``(k, m, B)`` (column ``j·B + b``: the sums over
+        units and samples then run over contiguous rows), and per-row ``X`` ``(B, k, m)``."""
         B, m, us = theta.shape[0], self.width, self.unit_size
         shared, n = Xd.ndim == 2, Xd.shape[-2]
-        a = theta[:, : m * us].reshape(B, m, us)[:, :, 0]
-        a0 = a[None] if shared else a[:, None, :]  # a in the layout of z
-        grad = theta.new_empty(B, m * us)
-        g_units = grad.view(B, m, us)
-        ga = theta.new_zeros(B, m)
-        # ∂R/∂u: with few inputs, accumulate it transposed, (d+1, B·m) — that thin GEMM
-        # is ~3× faster — and copy it into place at the end; with many, write in place
+        unit = shared and plan.layout == "unit"
+        units = theta[:, : m * us].reshape(B, m, us)
+        a = units[:, :, 0]
+        if unit:
+            au = a.T.contiguous()  # (m, B)
+            Ucols = units[:, :, 1:].transpose(0, 1).reshape(m * B, us - 1)  # copy, unit-major
+            a0, shape = au, (m, B)
+        elif shared:
+            Ucols = units[:, :, 1:].reshape(B * m, us - 1)
+            a0, shape = a[None], (B, m)
+        else:
+            U = units[:, :, 1:]
+            a0 = a[:, None, :]
+        ga = theta.new_zeros(shape if shared else (B, m))
+        # ∂R/∂u: with few inputs, accumulate it transposed, (d+1, columns) — that thin
+        # GEMM is ~3× faster; with many, as (columns, d+1)
         transposed = us - 1 <= _TRANSPOSED_MAX_INPUTS
-        if transposed:
-            gUt = theta.new_zeros(us - 1, B * m) if shared else theta.new_zeros(B, us - 1, m)
+        if shared:
+            gU = theta.new_zeros((us - 1, B * m) if transposed else (B * m, us - 1))
+        else:
+            gU = theta.new_zeros((B, us - 1, m) if transposed else (B, m, us - 1))
         risk = theta.new_zeros(B) if need_risk else None
         r_sum = theta.new_zeros(B)
         fold_a = n <= us - 1  # multiply a into the smaller of H and ∂R/∂u
-        nb = sample_block(workspace, n, lambda: self._block(B, n, theta.device))
-        U = theta[:, : m * us].reshape(B, m, us)[:, :, 1:]
+        nb = sample_block(workspace, n, lambda: max(1, min(n, plan.block // max(1, B * m))))
         bufs = _buffers(workspace, nb * B * m, theta)
+        act = self.activation
         for i in range(0, n, nb):
             Xb, yb = (Xd[i:i + nb] if shared else Xd[:, i:i + nb]), y[..., i:i + nb]
             k = Xb.shape[-2]
-            zb, sb, db, tb = (b[: k * B * m].view((k, B, m) if shared else (B, k, m))
+            zb, sb, db, tb = (b[: k * B * m].view((k,) + shape if shared else (B, k, m))
                               for b in bufs)
             if shared:  # one GEMM (block, d+1) x (d+1, B·m)
-                torch.mm(Xb, U.reshape(B * m, us - 1).T, out=zb.view(k, B * m))
+                torch.mm(Xb, Ucols.T, out=zb.view(k, B * m))
             else:
                 torch.bmm(Xb, U.transpose(1, 2), out=zb)
-            act = self.activation
             if act.backward is not None:  # σ' from σ later, fused with the product by r
                 s0, ds0 = act.values(zb, 0, out=(sb,))[0], None
             else:
                 s0, ds0 = act.values(zb, 1, out=(sb, db))
-            if shared:
+            if unit:
+                f = torch.mul(s0, a0, out=tb).sum(1).T
+            elif shared:
                 f = torch.mul(s0, a0, out=tb).sum(-1).T
             else:
                 f = torch.bmm(s0, a[:, :, None])[:, :, 0]
@@ -237,7 +300,8 @@ class TwoLayerModel(ModelBase):
             if need_risk:
                 risk += loss.value(f, yb).sum(1)
             r_sum += r.sum(1)
-            rr = r.T[:, :, None] if shared else r[:, :, None]  # r in the layout of z
+            # r in the layout of z
+            rr = r.T[:, None, :] if unit else r.T[:, :, None] if shared else r[:, :, None]
             if shared:
                 ga += torch.mul(s0, rr, out=tb).sum(0)
             else:
@@ -249,21 +313,30 @@ class TwoLayerModel(ModelBase):
                 H = ds0.mul_(rr)  # r_i σ'(z_ik)
             if fold_a:
                 H.mul_(a0)
-            if transposed and shared:
-                gUt.addmm_(Xb.T, H.view(-1, B * m))
+            if shared and transposed:
+                gU.addmm_(Xb.T, H.view(-1, B * m))
+            elif shared:
+                gU.addmm_(H.view(-1, B * m).T, Xb)
             elif transposed:
-                gUt.baddbmm_(Xb.transpose(1, 2), H)
-            elif shared:  # g_units is contiguous, so this reshape is a strided view
-                g2 = g_units[:, :, 1:].reshape(B * m, us - 1)
-                g2.addmm_(H.view(-1, B * m).T, Xb, beta=1.0 if i else 0.0)
+                gU.baddbmm_(Xb.transpose(1, 2), H)
             else:
-                g_units[:, :, 1:].baddbmm_(H.transpose(1, 2), Xb, beta=1.0 if i else 0.0)
-        g_units[:, :, 0] = ga
-        if transposed:
-            gU = gUt.T.view(B, m, us - 1) if shared else gUt.transpose(1, 2)
-            g_units[:, :, 1:] = gU if fold_a else gU.mul_(a[:, :, None])
-        elif not fold_a:
-            g_units[:, :, 1:].mul_(a[:, :, None])
+                gU.baddbmm_(H.transpose(1, 2), Xb)
+        grad = theta.new_empty(B, m, us)
+        if unit:
+            grad[:, :, 0] = ga.T
+            gU = gU.view(us - 1, m, B).permute(2, 1, 0) if transposed else \
+                gU.view(m, B, us - 1).transpose(0, 1)
+        elif shared:
+            grad[:, :, 0] = ga
+            gU = gU.T.view(B, m, us - 1) if transposed else gU.view(B, m, us - 1)
+        else:
+            grad[:, :, 0] = ga
+            gU = gU.transpose(1, 2) if transposed else gU
+        if fold_a:
+            grad[:, :, 1:] = gU
+        else:
+            torch.mul(gU, a[:, :, None], out=grad[:, :, 1:])
+        grad = grad.view(B, m * us)
         if self.net.output_bias:
             grad = torch.cat([grad, r_sum[:, None]], dim=1)
         return (risk / n if need_risk else None), grad

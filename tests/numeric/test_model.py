@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from simtool.bridge import to_torch, torch_activation
 from simtool.errors import ActivationError, ArchitectureError, DataError
 from simtool.numeric import GradientFlowField, TwoLayerModel, get_loss
-from simtool.numeric import model as model_module
+from simtool.numeric.kernel_plan import KernelPlan
 from simtool.symbolic.activation import REGISTRY, Z, get_activation
 from tests.tolerances import BATCH_VS_SINGLE, FLOAT_VS_EXACT, KERNEL_VS_ORACLE, REASSOCIATION, ULP_LEVEL
 
@@ -233,17 +233,17 @@ def test_input_validation():
 @pytest.mark.parametrize("n", [3, 40])  # n ≤ d+1 and n > d+1 take different branches
 @pytest.mark.parametrize("per_row", [False, True])
 @pytest.mark.parametrize("output_bias", [False, True])
-@pytest.mark.parametrize("act", ["tanh", "exp", "identity"])  # exp: σ and σ' alias
+@pytest.mark.parametrize("act", ["tanh", "exp", "identity", "cos"])  # exp: σ, σ' alias; cos even
 @pytest.mark.parametrize("block", [None, 7, 64])  # samples per block: 7 → ragged blocks
+@pytest.mark.parametrize("layout", ["row", "unit"])
 @pytest.mark.parametrize("d", [4, 30])  # gradient GEMM transposed / in place
-def test_in_place_kernel_equals_autograd_kernel(n, per_row, output_bias, act, block, d,
-                                                monkeypatch):
-    if block is not None:
-        monkeypatch.setattr(model_module, "_BLOCK_ELEMENTS_CPU", block * 4 * 3)
+def test_in_place_kernel_equals_autograd_kernel(n, per_row, output_bias, act, block, layout, d):
     model, X, y, theta = _setup(act, width=3, d=d, output_bias=output_bias, n=n)
     if per_row:
         X, y = X.expand(4, -1, -1), y.expand(4, -1)
-    field = GradientFlowField(model, X, y, "huber")
+    # None: calibrated (or the env pin); else samples per block on the 4-row, width-3 batch
+    kernel = "auto" if block is None else KernelPlan(layout, block * 4 * 3)
+    field = GradientFlowField(model, X, y, "huber", kernel=kernel)
     with torch.no_grad():
         fast = field(0.0, theta)
     with torch.enable_grad():
