@@ -38,7 +38,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import gemm_peak, interleaved, machine, ratio  # noqa: E402
+from timing import busy_load, gemm_peak, interleaved, machine, ratio  # noqa: E402
 
 from simtool.numeric import GradientFlowField, integrate  # noqa: E402
 from simtool.numeric.kernel_plan import chosen_plans  # noqa: E402
@@ -193,7 +193,8 @@ def equal_error_case(label, size, reps, spread=None, T=1.0, rtols=RTOLS):
         curves = {k: [] for k in runs}
         for rtol in rtols:
             errs = {k: float((run(rtol) - ref).abs().max()) for k, run in runs.items()}
-            st = interleaved({k: (lambda run=run, r=rtol: run(r)) for k, run in runs.items()}, reps)
+            st = interleaved({k: (lambda run=run, r=rtol: run(r)) for k, run in runs.items()}, reps,
+                             warmup=False)  # the error runs just before were the warm-up
             for k in runs:
                 curves[k].append({"rtol": rtol, "max_err": errs[k], "median_s": st[k]["median_s"],
                                   "min_s": st[k]["min_s"], "max_s": st[k]["max_s"]})
@@ -248,9 +249,52 @@ def main(argv=None) -> int:
     p.add_argument("--sizes", default="all", choices=["all", "quick"])
     p.add_argument("--dopri5", default="all", choices=["all", "none"], help="the equal-error dopri5 runs")
     p.add_argument("--dopri5-reps", type=int, default=2)
+    p.add_argument("--busy", type=int, default=0, help="busy processes spinning during the run (load test)")
+    p.add_argument("--compare", metavar="QUIET_JSON",
+                   help="a quiet run's bench_peers.json: report how much each ratio dropped")
     a = p.parse_args(argv)
+    with busy_load(a.busy):
+        doc = run(a)
+    if a.compare:
+        doc["drops_vs_quiet"] = drops(json.loads(Path(a.compare).read_text()), doc)
+        for k, d in doc["drops_vs_quiet"].items():
+            print(f"{k}: {d['quiet']:.2f}x quiet -> {d['loaded']:.2f}x loaded ({d['drop'] * 100:+.0f} %)")
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench_peers.json").write_text(json.dumps(doc, indent=1, default=str))
+    return 0
+
+
+def contender_ratios(doc) -> dict[str, float]:
+    """Every contender-relative ratio of a run (peer time ÷ simtool time), by name."""
+    out = {}
+    for r in doc["rk4"]:
+        for k, v in r["speedup"].items():
+            out[f"rk4 {tuple(r['size'])} {k}"] = v
+    for r in doc.get("dopri5_equal_error", []):
+        for e, sp in r["speedup_at_error"].items():
+            for k, v in sp.items():
+                if v:
+                    out[f"dopri5 {r['case']} err~{e} {k}"] = v
+    return out
+
+
+def drops(quiet, loaded) -> dict[str, dict]:
+    """``1 − loaded/quiet`` of each ratio both runs have (dopri5 by target rank)."""
+    q, lo = contender_ratios(quiet), contender_ratios(loaded)
+    qd = {k.split(" err~")[0] + " " + k.split(" ")[-1] + f" #{i}": v for i, (k, v) in enumerate(q.items())
+          if k.startswith("dopri5")}
+    ld = {k.split(" err~")[0] + " " + k.split(" ")[-1] + f" #{i}": v for i, (k, v) in enumerate(lo.items())
+          if k.startswith("dopri5")}
+    pairs = {k: (q[k], lo[k]) for k in q if k in lo and k.startswith("rk4")}
+    pairs.update({k: (qd[k], ld[k]) for k in qd if k in ld})
+    return {k: {"quiet": a, "loaded": b, "drop": 1 - b / a} for k, (a, b) in pairs.items()}
+
+
+def run(a) -> dict:
     torch.set_num_threads(1)
     info = machine()
+    info["busy_processes"] = a.busy
     peak = gemm_peak()
     sizes = SIZES if a.sizes == "all" else [(64, 8, 4, 32)]
     rows = []
@@ -275,12 +319,8 @@ def main(argv=None) -> int:
                 print(f"dopri5 {label} {size} at max error {e}:",
                       {k: (f"{v:.2f}x" if v else "n/a") for k, v in sp.items()}, flush=True)
     info["loadavg_end"] = os.getloadavg()
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "bench_peers.json").write_text(json.dumps(
-        {"machine": info, "gemm_peak_gflops": peak, "rk4": rows, "mixed_dopri5": mixed,
-         "dopri5_equal_error": equal, "kernel_plans": chosen_plans()}, indent=1, default=str))
-    return 0
+    return {"machine": info, "gemm_peak_gflops": peak, "rk4": rows, "mixed_dopri5": mixed,
+            "dopri5_equal_error": equal, "kernel_plans": chosen_plans()}
 
 
 if __name__ == "__main__":

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from timing import busy_load  # noqa: E402
+
 POLICIES = ("(unset)", "PASSIVE", "ACTIVE")
 
 CHILD = r"""
@@ -49,11 +51,6 @@ print(json.dumps({{"field": st["field"], "rk4": rk, "hand_over_simtool": ratio(r
 """
 
 
-def _spin() -> None:  # pragma: no cover - a busy process
-    while True:
-        pass
-
-
 def run_child(policy: str, threads: int, reps: int) -> dict:
     env = dict(os.environ)
     env.pop("OMP_WAIT_POLICY", None)
@@ -75,12 +72,7 @@ def main(argv=None) -> int:
     settings = [(pol, t) for pol in POLICIES for t in sorted({1, cores})]
     rows = []
     for load in ("quiet", "loaded"):
-        spinners = []
-        if load == "loaded":
-            spinners = [mp.Process(target=_spin, daemon=True) for _ in range(a.busy)]
-            for s in spinners:
-                s.start()
-        try:
+        with busy_load(a.busy if load == "loaded" else 0):
             for pol, t in settings:
                 r = run_child(pol, t, a.reps)
                 r.update(policy=pol, load=load, busy=a.busy if load == "loaded" else 0)
@@ -89,9 +81,6 @@ def main(argv=None) -> int:
                       f"{r['field']['median_s'] * 1e3:7.1f} ms [{r['field']['min_s'] * 1e3:.1f}–"
                       f"{r['field']['max_s'] * 1e3:.1f}], hand/simtool rk4 {r['hand_over_simtool']:.2f}×, "
                       f"load {r['loadavg'][0]:.1f}", flush=True)
-        finally:
-            for s in spinners:
-                s.terminate()
     drops = {}
     for pol, t in settings:
         q = next(r for r in rows if r["load"] == "quiet" and r["policy"] == pol and r["threads"] == t)

@@ -10,6 +10,8 @@ versions and ``OMP_WAIT_POLICY``.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing as mp
 import os
 import platform
 import statistics
@@ -18,7 +20,7 @@ from collections.abc import Callable
 
 import torch
 
-__all__ = ["sync", "interleaved", "gemm_peak", "machine", "ratio"]
+__all__ = ["sync", "interleaved", "gemm_peak", "machine", "ratio", "busy_load"]
 
 
 def sync(device: str | torch.device) -> None:
@@ -34,9 +36,11 @@ def _once(fn: Callable[[], object], device) -> float:
     return time.perf_counter() - t0
 
 
-def interleaved(fns: dict[str, Callable[[], object]], reps: int, device="cpu") -> dict[str, dict]:
-    """Median, min and max over ``reps`` interleaved repetitions of each contender."""
-    for fn in fns.values():
+def interleaved(fns: dict[str, Callable[[], object]], reps: int, device="cpu",
+                warmup: bool = True) -> dict[str, dict]:
+    """Median, min and max over ``reps`` interleaved repetitions of each contender (after
+    one untimed call of each, unless the caller has just run them: ``warmup=False``)."""
+    for fn in fns.values() if warmup else ():
         fn()  # warm-up (allocations, caches, lazy init)
     times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(reps):
@@ -69,3 +73,24 @@ def machine(device="cpu") -> dict:
     if str(device).startswith("cuda"):
         out["gpu"] = torch.cuda.get_device_name(0)
     return out
+
+
+def _spin() -> None:  # pragma: no cover - a busy process
+    while True:
+        pass
+
+
+@contextlib.contextmanager
+def busy_load(n: int):
+    """``n`` processes spinning on the CPU for the duration (another user's jobs on a
+    shared machine); ``n = 0`` does nothing."""
+    procs = [mp.Process(target=_spin, daemon=True) for _ in range(n)]
+    for p in procs:
+        p.start()
+    try:
+        yield
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.join()

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -48,6 +49,8 @@ from ..verdict import CONFIRMED, INCONCLUSIVE, NOT_APPLICABLE, VIOLATED
 from .fields import Metric
 from .flow import FlowResult, GradientFlowField
 from .integrators import get_integrator, integrate
+from .kernel_plan import ENV_VAR as KERNEL_ENV_VAR
+from .kernel_plan import chosen_plans
 from .losses import get_loss
 from .models import Model, model_for
 
@@ -137,8 +140,6 @@ class CheckResult:
 
 def threading_config() -> dict[str, Any]:
     """Thread settings a timing depends on: torch threads, cores, ``OMP_WAIT_POLICY``."""
-    import os
-
     return {"torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "(unset)")}
 
@@ -309,6 +310,11 @@ class FlowSetup:
             "n_samples": int(self.X.shape[0]),
             "device": str(self.torch_device),
             "threads": threading_config(),
+            # what the kernels ran (simtool.numeric.kernel_plan): pin one with
+            # SIMTOOL_KERNEL_PLAN=LAYOUT:BLOCK to rerun bit for bit
+            "kernel_plans": {"pinned": os.environ.get(KERNEL_ENV_VAR) or None,
+                             "calibrated": [{k: v for k, v in c.items() if k != "model"}
+                                            for c in chosen_plans()]},
         }
 
     # -- flows ----------------------------------------------------------------------
