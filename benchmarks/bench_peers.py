@@ -258,7 +258,8 @@ def main(argv=None) -> int:
     if a.compare:
         doc["drops_vs_quiet"] = drops(json.loads(Path(a.compare).read_text()), doc)
         for k, d in doc["drops_vs_quiet"].items():
-            print(f"{k}: {d['quiet']:.2f}x quiet -> {d['loaded']:.2f}x loaded ({d['drop'] * 100:+.0f} %)")
+            change = f"drop {d['drop'] * 100:.0f} %" if d["drop"] > 0 else f"rise {-d['drop'] * 100:.0f} %"
+            print(f"{k}: {d['quiet']:.2f}x quiet -> {d['loaded']:.2f}x loaded ({change})")
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench_peers.json").write_text(json.dumps(doc, indent=1, default=str))

@@ -70,10 +70,27 @@ def _build(command: str | None) -> argparse.ArgumentParser:
     return parser
 
 
+#: the OpenMP wait policy a simtool process starts with unless the user set one:
+#: measured (``benchmarks/bench_threads.py``, README "Threads") to cut the stall of a
+#: multi-threaded run on a shared machine; with the default ``--threads 1`` it is moot
+DEFAULT_OMP_WAIT_POLICY = "PASSIVE"
+
+
+def default_omp_wait_policy() -> None:
+    """Set ``OMP_WAIT_POLICY`` to :data:`DEFAULT_OMP_WAIT_POLICY` when the user has not set
+    it and torch (which starts OpenMP) is not imported yet: later it would not take
+    effect, and results record the policy from the environment, so it is left alone."""
+    import os
+
+    if "OMP_WAIT_POLICY" not in os.environ and "torch" not in sys.modules:
+        os.environ["OMP_WAIT_POLICY"] = DEFAULT_OMP_WAIT_POLICY
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``simtool`` console script; returns the exit status."""
     from .interrupt import installed
 
+    default_omp_wait_policy()
     words = sys.argv[1:] if argv is None else argv
     command = next((a for a in words if not a.startswith("-")), None)
     name = f"simtool {command}" if command in COMMANDS else "simtool"
