@@ -311,7 +311,7 @@ class FlowSetup:
             "device": str(self.torch_device),
             "threads": threading_config(),
             # what the kernels ran (simtool.numeric.kernel_plan): pin one with
-            # SIMTOOL_KERNEL_PLAN=LAYOUT:BLOCK to rerun bit for bit
+            # SIMTOOL_KERNEL_PLAN=LAYOUT:SAMPLES to rerun bit for bit
             "kernel_plans": {"pinned": os.environ.get(KERNEL_ENV_VAR) or None,
                              "calibrated": [{k: v for k, v in c.items() if k != "model"}
                                             for c in chosen_plans()]},

@@ -81,7 +81,7 @@ class GradientFlowField(MinibatchField):
         ``M``: a :class:`Metric`, or an array taken as a diagonal ``(D,)``/``(batch, D)``.
     mask : array-like, optional
         0/1 of shape ``(D,)`` or ``(batch, D)``: coordinates with 0 are frozen.
-    kernel : "auto", "LAYOUT:BLOCK" or KernelPlan, optional
+    kernel : "auto", "LAYOUT:SAMPLES" or KernelPlan, optional
         How a blocked kernel runs (:mod:`simtool.numeric.kernel_plan`): ``"auto"`` (the
         default; ``SIMTOOL_KERNEL_PLAN`` if set, else measured once per shape) or a
         pinned plan, e.g. the one a result recorded, to rerun it bit for bit.

@@ -66,7 +66,7 @@ from ..symbolic.activation import Activation
 from ..symbolic.network import TwoLayerNet
 from .kernel_plan import CANDIDATE_BLOCKS, KernelPlan, calibrate
 from .losses import Loss
-from .models import ModelBase, sample_block
+from .models import ModelBase
 
 __all__ = ["TwoLayerModel"]
 
@@ -168,15 +168,19 @@ class TwoLayerModel(ModelBase):
 
     def plan_candidates(self, B: int, n: int, shared: bool) -> list[KernelPlan]:
         """The plans :func:`~simtool.numeric.kernel_plan.calibrate` times: both layouts
-        (a shared ``X``) × the candidate blocks, one per distinct samples-per-block."""
+        (a shared ``X``) × the samples per block that keep a ``(block, B, m)``
+        intermediate within each candidate element budget, each distinct one once."""
         out, seen = [], set()
-        for block in CANDIDATE_BLOCKS:
-            nb = max(1, min(n, block // max(1, B * self.width)))
+        for budget in CANDIDATE_BLOCKS:
+            nb = self._samples(B, n, budget)
             if nb in seen:
                 continue
             seen.add(nb)
-            out += [KernelPlan(layout, block) for layout in (("row", "unit") if shared else ("row",))]
+            out += [KernelPlan(layout, nb) for layout in (("row", "unit") if shared else ("row",))]
         return out
+
+    def _samples(self, B: int, n: int, budget: int) -> int:
+        return max(1, min(n, budget // max(1, B * self.width)))
 
     def _block(self, B: int, n: int, device: torch.device) -> int:
         """Samples per block so that a ``(block, B, m)`` intermediate stays in cache."""
@@ -195,13 +199,13 @@ class TwoLayerModel(ModelBase):
 
     def kernel_plan(self, theta: Tensor, Xd: Tensor, y: Tensor, loss: Loss,
                     workspace: dict | None = None) -> KernelPlan:
-        """The :class:`KernelPlan` of the blocked kernel for this problem shape.
+        """The :class:`KernelPlan` of the blocked kernel for this model and samples.
 
         A plan pinned in ``workspace`` (``workspace["kernel_plan"] = plan``, what
         ``GradientFlowField(kernel=...)`` does) is used as given; otherwise it is chosen
-        once per shape and process by :func:`calibrate` (CPU) or is the default (CUDA,
-        where blocks only bound memory), and kept in ``workspace`` so that a field and
-        its ``rows`` run the same plan.
+        once per model, samples and process by :func:`calibrate` (CPU) or is the
+        default (CUDA, where blocks only bound memory), and kept in ``workspace`` so that
+        a field and its ``rows`` run the same plan.
         """
         key = ("kernel_plan", Xd.shape[-2])
         if workspace is not None and key in workspace:
@@ -210,7 +214,8 @@ class TwoLayerModel(ModelBase):
         if pinned is not None:
             plan = pinned
         elif theta.device.type == "cuda":
-            plan = KernelPlan("unit" if Xd.ndim == 2 else "row", _BLOCK_ELEMENTS_CUDA)
+            plan = KernelPlan("unit" if Xd.ndim == 2 else "row",
+                              self._samples(theta.shape[0], Xd.shape[-2], _BLOCK_ELEMENTS_CUDA))
         else:
             plan = calibrate(self, theta, Xd, y, loss)
         if workspace is not None:
@@ -227,7 +232,7 @@ class TwoLayerModel(ModelBase):
         out of place on all samples at once.  Without (integrators run under
         ``no_grad``) the samples are processed in blocks whose intermediates stay in
         cache, updated in place, and the products accumulate straight into the output's
-        layout: memory stays ``O(batch · D)`` whatever ``n``.  How (block size, and for a
+        layout: memory stays ``O(batch · D)`` whatever ``n``.  How (samples per block, and for a
         shared ``X`` whether the ``(block, ·, ·)`` intermediates are row-major
         ``(block, B, m)`` or unit-major ``(block, m, B)``) is ``plan``, else
         :meth:`kernel_plan`.  ``workspace``: a dict the caller keeps between calls, so
@@ -272,7 +277,7 @@ class TwoLayerModel(ModelBase):
         risk = theta.new_zeros(B) if need_risk else None
         r_sum = theta.new_zeros(B)
         fold_a = n <= us - 1  # multiply a into the smaller of H and ∂R/∂u
-        nb = sample_block(workspace, n, lambda: max(1, min(n, plan.block // max(1, B * m))))
+        nb = min(n, plan.samples)
         bufs = _buffers(workspace, nb * B * m, theta)
         act = self.activation
         for i in range(0, n, nb):

@@ -26,7 +26,8 @@ def _problem(width=4, d=3, batch=6, n=50, act="tanh", seed=1):
 
 @pytest.mark.parametrize("act", ["tanh", "cos"])  # odd and even σ
 @pytest.mark.parametrize("d", [1, 3])
-@pytest.mark.parametrize("plan", ["row:24", "unit:24", "row:100000", "unit:100000"])  # blocked / one block
+# 1, 7 (ragged) and 50 (one block) samples per block
+@pytest.mark.parametrize("plan", ["row:1", "unit:1", "row:7", "unit:7", "row:50", "unit:50"])
 def test_every_plan_matches_the_func_oracle(act, d, plan):
     model, X, y, theta = _problem(d=d, act=act)
     fld = GradientFlowField(model, X, y, kernel=plan)
@@ -39,10 +40,10 @@ def test_every_plan_matches_the_func_oracle(act, d, plan):
 
 def test_a_pinned_plan_replays_bit_for_bit():
     model, X, y, theta = _problem()
-    runs = [integrate(GradientFlowField(model, X, y, kernel="unit:48"), theta, 0.2, method="rk4", dt=0.01)
+    runs = [integrate(GradientFlowField(model, X, y, kernel="unit:2"), theta, 0.2, method="rk4", dt=0.01)
             for _ in range(2)]
     assert torch.equal(runs[0].final, runs[1].final)
-    other = integrate(GradientFlowField(model, X, y, kernel="row:24"), theta, 0.2, method="rk4", dt=0.01)
+    other = integrate(GradientFlowField(model, X, y, kernel="row:1"), theta, 0.2, method="rk4", dt=0.01)
     torch.testing.assert_close(other.final, runs[0].final, rtol=REASSOCIATION, atol=REASSOCIATION)
 
 
@@ -64,6 +65,9 @@ def test_calibration_picks_a_candidate_once_per_shape_and_records_it(monkeypatch
         plan = calibrate(model, theta, Xd, y, loss)
         n_timing_calls = len(calls)
         assert calibrate(model, theta, Xd, y, loss) == plan and len(calls) == n_timing_calls
+        # another batch of the same model and samples (an element alone or inside --all,
+        # live rows): the same plan, not measured again, so its rows' sums are the same
+        assert calibrate(model, theta[:2], Xd, y, loss) == plan and len(calls) == n_timing_calls
     candidates = model.plan_candidates(5, 33, True)
     assert plan in candidates and {p.layout for p in candidates} == {"row", "unit"}
     assert n_timing_calls == len(candidates) * (1 + kp._TIMED_CALLS)
@@ -74,14 +78,14 @@ def test_calibration_picks_a_candidate_once_per_shape_and_records_it(monkeypatch
 
 def test_the_environment_pins_the_plan_for_the_process(monkeypatch):
     monkeypatch.setattr(kp, "_CHOSEN", {})
-    monkeypatch.setenv(kp.ENV_VAR, "unit:36")
+    monkeypatch.setenv(kp.ENV_VAR, "unit:3")
     model, X, y, theta = _problem()
     with torch.no_grad():
         assert calibrate(model, theta, model.prepare(X), y, GradientFlowField(model, X, y).loss) \
-            == KernelPlan("unit", 36)
+            == KernelPlan("unit", 3)
     assert chosen_plans() == []  # nothing was measured
     monkeypatch.setenv(kp.ENV_VAR, "fast")
-    with pytest.raises(DataError, match="LAYOUT:BLOCK"), torch.no_grad():
+    with pytest.raises(DataError, match="LAYOUT:SAMPLES"), torch.no_grad():
         GradientFlowField(model, X, y)(0.0, theta)
 
 
@@ -93,7 +97,7 @@ def test_per_row_inputs_have_only_the_row_layout():
 
 
 @pytest.mark.parametrize("bad,match", [("rows:7", "unknown kernel layout"), ("row:0", "positive"),
-                                       ("row:x", "positive"), ("row", "LAYOUT:BLOCK"), (7, "KernelPlan")])
+                                       ("row:x", "positive"), ("row", "LAYOUT:SAMPLES"), (7, "KernelPlan")])
 def test_bad_plans_are_refused(bad, match):
     model, X, y, _ = _problem()
     with pytest.raises(DataError, match=match):

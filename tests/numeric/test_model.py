@@ -241,8 +241,8 @@ def test_in_place_kernel_equals_autograd_kernel(n, per_row, output_bias, act, bl
     model, X, y, theta = _setup(act, width=3, d=d, output_bias=output_bias, n=n)
     if per_row:
         X, y = X.expand(4, -1, -1), y.expand(4, -1)
-    # None: calibrated (or the env pin); else samples per block on the 4-row, width-3 batch
-    kernel = "auto" if block is None else KernelPlan(layout, block * 4 * 3)
+    # None: calibrated (or the env pin); else samples per block
+    kernel = "auto" if block is None else KernelPlan(layout, block)
     field = GradientFlowField(model, X, y, "huber", kernel=kernel)
     with torch.no_grad():
         fast = field(0.0, theta)

@@ -36,8 +36,8 @@ def test_fresh_process_records_the_policy_it_started_with(user_policy):
 
 
 def test_a_pinned_plan_is_recorded_and_nothing_is_measured():
-    flow = _flow({"SIMTOOL_KERNEL_PLAN": "unit:65536"})
-    assert flow["kernel_plans"] == {"pinned": "unit:65536", "calibrated": []}
+    flow = _flow({"SIMTOOL_KERNEL_PLAN": "unit:16"})
+    assert flow["kernel_plans"] == {"pinned": "unit:16", "calibrated": []}
 
 
 def test_the_default_policy_is_not_claimed_once_torch_is_loaded(monkeypatch):
