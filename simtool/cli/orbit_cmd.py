@@ -14,6 +14,7 @@ import math
 import sys
 
 from ..errors import SimtoolError
+from .preflight import network_from_args
 
 DEFAULT_ACTIVATION = "tanh"
 #: above this many parameters the default bracket depth is 2 (depth 3 costs ~D× more)
@@ -62,21 +63,6 @@ def add_parser(subparsers, name: str, summary: str) -> None:
     p.set_defaults(run=run)
 
 
-def build_network(args):
-    """The network of the shared ``--width``/``--widths`` options."""
-    from ..symbolic.activation import get_activation
-    from ..symbolic.network import TwoLayerNet, check_width
-
-    act = get_activation(args.activation)
-    d = check_width(args.input_dim, what="input dimension", limit=10_000)
-    if args.widths is not None:
-        from ..symbolic.deep import DeepNet, parse_widths
-
-        return DeepNet(parse_widths(args.widths), act, d, bias=not args.no_bias, output_bias=args.output_bias)
-    return TwoLayerNet(check_width(args.width, limit=100_000), act, d, bias=not args.no_bias,
-                       output_bias=args.output_bias)
-
-
 def sample_point(net, at: str | None, seed: int):
     """``(θ (D,) float64 tensor, description, generic?)``."""
     import torch
@@ -118,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     from ..numeric.orbit_summary import laws_summary, numeric_model, orbit_summary
 
     _validate(args)
-    net = build_network(args)
+    net = network_from_args(args, width_limit=100_000, input_dim_limit=10_000)
     model = numeric_model(net)
     theta, where, generic = sample_point(net, args.at, args.seed)
     depth = args.depth or (3 if net.dim <= DEEP_BRACKETS_MAX_DIM else 2)

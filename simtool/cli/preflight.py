@@ -25,7 +25,7 @@ from ..errors import ArchitectureError, DataError, SimtoolError
 
 __all__ = ["INTEGRATOR_NAMES", "LOSS_NAMES", "DATASET_NAMES", "positive", "lattice_kind_of",
            "lattice_preflight", "flow_preflight", "add_budget_options", "add_quiet_force",
-           "element_ids"]
+           "element_ids", "network_from_args"]
 
 #: torch-free copies of the registries' names (``simtool.numeric.integrators.INTEGRATORS``,
 #: ``...losses.LOSSES``, ``...data.DATASETS``; a test checks they agree), so that
@@ -37,6 +37,23 @@ DATASET_NAMES = ("teacher", "gaussian", "digits")
 MAX_GENERATORS = 3
 #: samples of the bundled digits set
 DIGITS_SAMPLES, DIGITS_DIM = 1797, 64
+
+
+def network_from_args(args: argparse.Namespace, *, width_limit: int, input_dim_limit: int):
+    """The ``TwoLayerNet`` (``--width``) or ``DeepNet`` (``--widths``) of the shared
+    architecture options (``--activation``, ``--input-dim``, ``--no-bias``,
+    ``--output-bias``), with the command's limits on the width and the input dimension."""
+    from ..symbolic.activation import get_activation
+    from ..symbolic.network import TwoLayerNet, check_width
+
+    act = get_activation(args.activation)
+    d = check_width(args.input_dim, what="input dimension", limit=input_dim_limit)
+    if args.widths is not None:
+        from ..symbolic.deep import DeepNet, parse_widths
+
+        return DeepNet(parse_widths(args.widths), act, d, bias=not args.no_bias, output_bias=args.output_bias)
+    return TwoLayerNet(check_width(args.width, limit=width_limit), act, d, bias=not args.no_bias,
+                       output_bias=args.output_bias)
 
 
 def positive(name: str, value, *, integer: bool = False):

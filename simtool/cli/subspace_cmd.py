@@ -13,6 +13,7 @@ import argparse
 
 from .. import output
 from ..errors import ArchitectureError
+from .preflight import network_from_args
 
 DEFAULT_ACTIVATION = "tanh"
 
@@ -46,22 +47,6 @@ def add_parser(subparsers, name: str, summary: str) -> None:
     p.set_defaults(run=run)
 
 
-def build_net(args):
-    """The network of ``--width``/``--widths`` and the architecture options."""
-    from ..symbolic.activation import get_activation
-    from ..symbolic.network import TwoLayerNet, check_width
-
-    act = get_activation(args.activation)
-    d = check_width(args.input_dim, what="input dimension", limit=64)
-    if args.widths is not None:
-        from ..symbolic.deep import DeepNet, parse_widths
-
-        return DeepNet(parse_widths(args.widths), act, input_dim=d, bias=not args.no_bias,
-                       output_bias=args.output_bias)
-    width = check_width(args.width, limit=64)
-    return TwoLayerNet(width, act, d, bias=not args.no_bias, output_bias=args.output_bias)
-
-
 def _simulate(net, S, seed: int) -> dict:
     import numpy as np
     import torch
@@ -89,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from ..symbolic.relations import parse_relations
     from ..verdict import PROVED, REFUTED
 
-    net = build_net(args)
+    net = network_from_args(args, width_limit=64, input_dim_limit=64)
     S = parse_relations(net, args.where)
     verdict = decide_tangency(net, S)
     group = complete_group(net)
