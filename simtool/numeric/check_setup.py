@@ -49,8 +49,7 @@ from ..verdict import CONFIRMED, INCONCLUSIVE, NOT_APPLICABLE, VIOLATED
 from .fields import Metric
 from .flow import FlowResult, GradientFlowField
 from .integrators import get_integrator, integrate
-from .kernel_plan import ENV_VAR as KERNEL_ENV_VAR
-from .kernel_plan import chosen_plans
+from .kernel_plan import chosen_plans, pinned_plan
 from .losses import get_loss
 from .models import Model, model_for
 
@@ -312,7 +311,7 @@ class FlowSetup:
             "threads": threading_config(),
             # what the kernels ran (simtool.numeric.kernel_plan): pin one with
             # SIMTOOL_KERNEL_PLAN=LAYOUT:SAMPLES to rerun bit for bit
-            "kernel_plans": {"pinned": os.environ.get(KERNEL_ENV_VAR) or None,
+            "kernel_plans": {"pinned": None if (pin := pinned_plan()) is None else str(pin),
                              "calibrated": [{k: v for k, v in c.items() if k != "model"}
                                             for c in chosen_plans()]},
         }

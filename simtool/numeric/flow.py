@@ -83,8 +83,9 @@ class GradientFlowField(MinibatchField):
         0/1 of shape ``(D,)`` or ``(batch, D)``: coordinates with 0 are frozen.
     kernel : "auto", "LAYOUT:SAMPLES" or KernelPlan, optional
         How a blocked kernel runs (:mod:`simtool.numeric.kernel_plan`): ``"auto"`` (the
-        default; ``SIMTOOL_KERNEL_PLAN`` if set, else measured once per shape) or a
-        pinned plan, e.g. the one a result recorded, to rerun it bit for bit.
+        default; ``SIMTOOL_KERNEL_PLAN`` if set, else measured once per model and
+        sample count) or a pinned plan, e.g. the one a result recorded, to rerun it bit
+        for bit.
     """
 
     def __init__(self, model: Model, X: object, y: object, loss: Loss | str = "mse",

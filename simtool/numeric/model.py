@@ -183,9 +183,9 @@ class TwoLayerModel(ModelBase):
         return max(1, min(n, budget // max(1, B * self.width)))
 
     def _block(self, B: int, n: int, device: torch.device) -> int:
-        """Samples per block so that a ``(block, B, m)`` intermediate stays in cache."""
-        target = _BLOCK_ELEMENTS_CUDA if device.type == "cuda" else _BLOCK_ELEMENTS_CPU
-        return max(1, min(n, target // max(1, B * self.width)))
+        """Samples per block of :meth:`output`, so that a ``(block, B, m)`` intermediate
+        stays in cache (the gradient kernel's blocks are its :class:`KernelPlan`)."""
+        return self._samples(B, n, _BLOCK_ELEMENTS_CUDA if device.type == "cuda" else _BLOCK_ELEMENTS_CPU)
 
     def output(self, theta: Tensor, Xd: Tensor) -> Tensor:
         shared = Xd.ndim == 2
